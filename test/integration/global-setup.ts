@@ -1,0 +1,19 @@
+import { ControlPlane } from "../../src/controlplane/controlplane.js";
+
+declare global {
+  var netfenceControlPlane: ControlPlane | undefined;
+}
+
+/**
+ * One real control plane per test run. Its kubeconfig path reaches the test
+ * workers through the environment; every test uses its own namespaces and names.
+ */
+export default async function globalSetup(): Promise<void> {
+  const started = Date.now();
+  const plane = await ControlPlane.start({ progress: (line) => process.stderr.write(`[controlplane] ${line}\n`) });
+  globalThis.netfenceControlPlane = plane;
+  process.env.NETFENCE_TEST_KUBECONFIG = plane.kubeconfigPath;
+  process.env.NETFENCE_TEST_KUBECTL = plane.binaries.kubectl;
+  process.env.NETFENCE_TEST_CONTROLPLANE_DIR = plane.dir;
+  process.stderr.write(`[controlplane] up in ${((Date.now() - started) / 1000).toFixed(1)}s at ${plane.server}\n`);
+}
