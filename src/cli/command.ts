@@ -19,7 +19,8 @@ export class UsageError extends Error {
 
 export function helpText(command: Pick<Command, "name" | "summary" | "usage" | "options">): string {
   const lines = [`Usage: netfence ${command.name}${command.usage ? ` ${command.usage}` : ""} [options]`, "", command.summary, "", "Options:"];
-  const entries = Object.entries({ ...command.options, help: { type: "boolean", short: "h", description: "show this help" } });
+  const help: OptionSpec = { type: "boolean", short: "h", description: "show this help" };
+  const entries: [string, OptionSpec][] = Object.entries({ ...command.options, help });
   const left = entries.map(([long, spec]) => {
     const short = spec.short ? `-${spec.short}, ` : "    ";
     const value = spec.type === "string" ? ` <${spec.valueName ?? "value"}>` : "";

@@ -9,10 +9,12 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cache_root=${NETFENCE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/netfence}
 log() { printf '[controlplane] %s\n' "$*" >&2; }
+# Bump when the build flags below change: it is part of the cache key.
+build_rev=1
 
 command -v go >/dev/null || { log "Go is required to build the local control plane (https://go.dev/dl)"; exit 1; }
 go_version=$(go env GOVERSION)
-key=$( (cat "$here/build.sh" "$here/kube/go.mod" "$here/kube/go.sum" "$here/kube/cmd/kube/main.go" \
+key=$( (echo "$build_rev"; cat "$here/kube/go.mod" "$here/kube/go.sum" "$here/kube/cmd/kube/main.go" \
          "$here/etcd/go.mod" "$here/etcd/go.sum" "$here/etcd/main.go"; echo "$go_version") \
        | sha256sum | cut -c1-16)
 bin="$cache_root/controlplane/$key"
@@ -22,6 +24,13 @@ if [ -x "$bin/kube" ] && [ -x "$bin/etcd" ]; then
 fi
 
 mkdir -p "$cache_root/controlplane"
+# One build at a time: a second caller waits, then finds the cache filled.
+exec 9>"$cache_root/controlplane/.lock"
+if ! flock -n 9; then log "another build is running; waiting for it"; flock 9; fi
+if [ -x "$bin/kube" ] && [ -x "$bin/etcd" ]; then
+  log "using cached binaries in $bin"
+  echo "$bin"; exit 0
+fi
 tmp=$(mktemp -d "$cache_root/controlplane/.build-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
