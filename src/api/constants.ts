@@ -1,0 +1,74 @@
+/**
+ * Names shared by the CRD, the controller, the CLI and the tests. Changing one
+ * of these changes the wire contract with existing clusters.
+ */
+
+export const GROUP = "netfence.io";
+export const VERSION = "v1alpha1";
+export const API_VERSION = `${GROUP}/${VERSION}` as const;
+export const KIND = "IsolationProfile";
+export const PLURAL = "isolationprofiles";
+export const SINGULAR = "isolationprofile";
+export const SHORT_NAME = "isop";
+export const CRD_NAME = `${PLURAL}.${GROUP}` as const;
+
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+export const MANAGED_BY_VALUE = "netfence";
+export const LABEL_PROFILE = "netfence.io/profile";
+export const ANNOTATION_SPEC_HASH = "netfence.io/spec-hash";
+export const FINALIZER = "netfence.io/cleanup";
+export const FIELD_MANAGER = "netfence";
+
+/** Never selected unless `spec.namespaces.includeSystem` is true (nor is netfence's own namespace). */
+export const SYSTEM_NAMESPACES: readonly string[] = ["kube-system", "kube-public", "kube-node-lease"];
+export const DEFAULT_OPERATOR_NAMESPACE = "netfence-system";
+
+/** Cluster DNS as `allowDNS` reaches it: namespace (by kubernetes.io/metadata.name) and pods. */
+export const LABEL_NAMESPACE_NAME = "kubernetes.io/metadata.name";
+export const DEFAULT_DNS_NAMESPACE = "kube-system";
+export const DEFAULT_DNS_POD_LABELS: Readonly<Record<string, string>> = { "k8s-app": "kube-dns" };
+
+export const PRESETS = ["deny-ingress", "deny-egress", "deny-all", "allow-same-namespace", "allow-by-label"] as const;
+export const MODES = ["Enforce", "DryRun"] as const;
+export const DELETION_POLICIES = ["Delete", "Orphan"] as const;
+export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
+
+export const CONDITION_READY = "Ready";
+export const CONDITION_DEGRADED = "Degraded";
+
+/** Condition reasons (CamelCase, as metav1.Condition requires). */
+export const REASON_RECONCILED = "Reconciled";
+export const REASON_APPLY_FAILED = "ApplyFailed";
+export const REASON_CONFLICT = "Conflict";
+export const REASON_INVALID_SPEC = "InvalidSpec";
+export const REASON_NO_NAMESPACES_SELECTED = "NoNamespacesSelected";
+export const REASON_DRY_RUN = "DryRun";
+export const REASON_PENDING = "Pending";
+export const REASON_DELETING = "Deleting";
+
+/**
+ * Bounds on every list and string of the spec. The CRD and the zod schema use
+ * the same numbers; they are also what keeps the CEL rules within the API
+ * server's cost budget.
+ */
+export const LIMITS = {
+  names: 100,
+  exclude: 100,
+  namespacePattern: 63,
+  peers: 32,
+  ports: 32,
+  egressRules: 16,
+  except: 16,
+  cidr: 43,
+  matchLabels: 16,
+  matchExpressions: 16,
+  selectorValues: 32,
+  labelKey: 317,
+  labelValue: 63,
+  portName: 15,
+  /** status.namespaces: problems first, the rest counted in namespacesOmitted. */
+  statusNamespaces: 100,
+  conditions: 8,
+  message: 1024,
+} as const;

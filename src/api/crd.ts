@@ -1,0 +1,234 @@
+/**
+ * The IsolationProfile CustomResourceDefinition, built from the same limits,
+ * patterns and rules as the zod schema. crds/isolationprofiles.netfence.io.yaml
+ * is this object printed (a unit test keeps them equal; `UPDATE_CRD=1` rewrites it).
+ */
+import {
+  CRD_NAME,
+  DELETION_POLICIES,
+  GROUP,
+  KIND,
+  LIMITS,
+  MODES,
+  PLURAL,
+  PRESETS,
+  PROTOCOLS,
+  SELECTOR_OPERATORS,
+  SHORT_NAME,
+  SINGULAR,
+  VERSION,
+} from "./constants.js";
+import { PATTERNS, RULES, type Rule } from "./rules.js";
+
+export type JSONSchemaProps = Record<string, unknown>;
+
+function validations(rules: readonly Rule[]): JSONSchemaProps {
+  return { "x-kubernetes-validations": rules.map((r) => ({ ...r })) };
+}
+
+function str(description: string, maxLength: number, extra: JSONSchemaProps = {}): JSONSchemaProps {
+  return { type: "string", description, maxLength, ...extra };
+}
+
+function list(description: string, maxItems: number, items: JSONSchemaProps): JSONSchemaProps {
+  return { type: "array", description, maxItems, items };
+}
+
+function labelSelector(description: string): JSONSchemaProps {
+  return {
+    type: "object",
+    description,
+    "x-kubernetes-map-type": "atomic",
+    properties: {
+      matchLabels: {
+        type: "object",
+        description: "Label key/value pairs that must all be present.",
+        maxProperties: LIMITS.matchLabels,
+        additionalProperties: str("A label value.", LIMITS.labelValue, { pattern: PATTERNS.labelValue }),
+        ...validations(RULES.matchLabels),
+      },
+      matchExpressions: list("Requirements that must all hold.", LIMITS.matchExpressions, {
+        type: "object",
+        required: ["key", "operator"],
+        properties: {
+          key: str("The label key.", LIMITS.labelKey, { pattern: PATTERNS.labelKey }),
+          operator: { type: "string", description: "In, NotIn, Exists or DoesNotExist.", enum: [...SELECTOR_OPERATORS] },
+          values: list(
+            "Values for In and NotIn; empty for Exists and DoesNotExist.",
+            LIMITS.selectorValues,
+            str("A label value.", LIMITS.labelValue, { pattern: PATTERNS.labelValue }),
+          ),
+        },
+        ...validations(RULES.requirement),
+      }),
+    },
+  };
+}
+
+function cidr(description: string): JSONSchemaProps {
+  return str(description, LIMITS.cidr, validations(RULES.cidr));
+}
+
+const peer: JSONSchemaProps = {
+  type: "object",
+  description: "A NetworkPolicyPeer: an ipBlock alone, or a podSelector and/or namespaceSelector.",
+  properties: {
+    podSelector: labelSelector("Pods (in the policy's namespace, or in the namespaces namespaceSelector picks)."),
+    namespaceSelector: labelSelector("Namespaces by label; `{}` is every namespace."),
+    ipBlock: {
+      type: "object",
+      description: "A CIDR range, minus exceptions that lie inside it.",
+      required: ["cidr"],
+      properties: {
+        cidr: cidr("The range, e.g. 10.3.0.0/16."),
+        except: list("Ranges inside cidr that are not allowed.", LIMITS.except, cidr("A range inside cidr.")),
+      },
+      ...validations(RULES.ipBlock),
+    },
+  },
+  ...validations(RULES.peer),
+};
+
+const port: JSONSchemaProps = {
+  type: "object",
+  description: "A NetworkPolicyPort.",
+  properties: {
+    protocol: { type: "string", description: "TCP (default), UDP or SCTP.", enum: [...PROTOCOLS] },
+    port: {
+      description: "A port number (1-65535) or a named container port.",
+      "x-kubernetes-int-or-string": true,
+      maxLength: LIMITS.portName,
+      ...validations(RULES.port),
+    },
+    endPort: { type: "integer", format: "int32", description: "With a numeric port: the last port of a range.", minimum: 1, maximum: 65535 },
+  },
+  ...validations(RULES.networkPolicyPort),
+};
+
+const namespacePattern = str("A namespace name, or a glob with * and ?.", LIMITS.namespacePattern, { pattern: PATTERNS.namespacePattern });
+
+const spec: JSONSchemaProps = {
+  type: "object",
+  description: "What to isolate and what to still allow.",
+  required: ["preset", "namespaces"],
+  properties: {
+    preset: { type: "string", description: "The isolation: deny-ingress, deny-egress, deny-all, allow-same-namespace or allow-by-label.", enum: [...PRESETS] },
+    namespaces: {
+      type: "object",
+      description: "Which namespaces: the union of names and selector, minus exclude.",
+      properties: {
+        names: list("Namespace names or globs (* and ?).", LIMITS.names, namespacePattern),
+        selector: labelSelector("Namespaces by label; `{}` selects every namespace."),
+        exclude: list("Names or globs removed from the selection.", LIMITS.exclude, namespacePattern),
+        includeSystem: { type: "boolean", description: "Also select kube-system, kube-public, kube-node-lease and netfence's namespace.", default: false },
+      },
+      ...validations(RULES.namespaces),
+    },
+    podSelector: labelSelector("The pods isolated in each selected namespace; `{}` (the default) is all of them."),
+    allowedPeers: list("Who may still reach the isolated pods.", LIMITS.peers, peer),
+    ports: list("Restricts the allowed ingress to these ports.", LIMITS.ports, port),
+    egress: list("Egress allowances (NetworkPolicyEgressRule) when the preset isolates egress.", LIMITS.egressRules, {
+      type: "object",
+      description: "A NetworkPolicyEgressRule.",
+      properties: {
+        to: list("Destinations; none means anywhere.", LIMITS.peers, peer),
+        ports: list("Destination ports; none means every port.", LIMITS.ports, port),
+      },
+    }),
+    allowDNS: { type: "boolean", description: "When egress is isolated, allow UDP and TCP 53 to cluster DNS.", default: true },
+    mode: { type: "string", description: "Enforce applies the policies; DryRun only reports what it would do.", enum: [...MODES], default: "Enforce" },
+    deletionPolicy: { type: "string", description: "What happens to the policies when the profile is deleted.", enum: [...DELETION_POLICIES], default: "Delete" },
+  },
+  ...validations(RULES.spec),
+};
+
+const condition: JSONSchemaProps = {
+  type: "object",
+  description: "A metav1.Condition.",
+  required: ["type", "status", "reason", "message", "lastTransitionTime"],
+  properties: {
+    type: str("Ready or Degraded.", 316, {
+      pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
+    }),
+    status: { type: "string", enum: ["True", "False", "Unknown"] },
+    observedGeneration: { type: "integer", format: "int64", minimum: 0 },
+    lastTransitionTime: { type: "string", format: "date-time" },
+    reason: str("CamelCase reason.", 1024, { minLength: 1, pattern: "^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$" }),
+    message: str("Human-readable detail.", 32768),
+  },
+};
+
+const status: JSONSchemaProps = {
+  type: "object",
+  description: "What the controller observed and did.",
+  properties: {
+    observedGeneration: { type: "integer", format: "int64" },
+    conditions: {
+      ...list("Ready and Degraded.", LIMITS.conditions, condition),
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["type"],
+    },
+    selectedNamespaces: { type: "integer", format: "int32", description: "Namespaces the profile selects." },
+    isolatedNamespaces: { type: "integer", format: "int32", description: "Selected namespaces whose policy is in place." },
+    isolatedPods: { type: "integer", format: "int32", description: "Pods the policies select." },
+    namespaces: {
+      ...list("Per-namespace state, problems first.", LIMITS.statusNamespaces, {
+        type: "object",
+        required: ["name", "state", "policy"],
+        properties: {
+          name: str("The namespace.", 63),
+          state: { type: "string", enum: ["Isolated", "Pending", "Conflict", "Failed", "DryRun"] },
+          policy: str("The NetworkPolicy name.", 253),
+          message: str("Why, when not Isolated.", LIMITS.message),
+          action: { type: "string", description: "DryRun: what Enforce would do.", enum: ["create", "update", "delete", "none"] },
+        },
+      }),
+      "x-kubernetes-list-type": "map",
+      "x-kubernetes-list-map-keys": ["name"],
+    },
+    namespacesOmitted: { type: "integer", format: "int32", description: "Namespaces left out of status.namespaces." },
+  },
+};
+
+export function isolationProfileCrd(): JSONSchemaProps {
+  return {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: CRD_NAME, labels: { "app.kubernetes.io/name": "netfence" } },
+    spec: {
+      group: GROUP,
+      scope: "Cluster",
+      names: { kind: KIND, listKind: `${KIND}List`, plural: PLURAL, singular: SINGULAR, shortNames: [SHORT_NAME] },
+      versions: [
+        {
+          name: VERSION,
+          served: true,
+          storage: true,
+          subresources: { status: {} },
+          additionalPrinterColumns: [
+            { name: "Preset", type: "string", jsonPath: ".spec.preset" },
+            { name: "Mode", type: "string", jsonPath: ".spec.mode" },
+            { name: "Selected", type: "integer", jsonPath: ".status.selectedNamespaces" },
+            { name: "Isolated", type: "integer", jsonPath: ".status.isolatedNamespaces" },
+            { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+            { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
+          ],
+          schema: {
+            openAPIV3Schema: {
+              type: "object",
+              description: "Isolates the namespaces it selects with one generated NetworkPolicy each.",
+              required: ["spec"],
+              properties: {
+                apiVersion: { type: "string" },
+                kind: { type: "string" },
+                metadata: { type: "object" },
+                spec,
+                status,
+              },
+            },
+          },
+        },
+      ],
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The IsolationProfile contract (netfence.io/v1alpha1), as users write it and
+ * as the controller reports on it. `ParsedProfile` is the same object after
+ * parseProfile() has validated it and applied every default.
+ */
+import type {
+  LabelSelector,
+  NetworkPolicyEgressRule,
+  NetworkPolicyPeer,
+  NetworkPolicyPort,
+  ObjectMeta,
+} from "../policy/k8s.js";
+import type { API_VERSION, DELETION_POLICIES, KIND, MODES, PRESETS } from "./constants.js";
+
+export type Preset = (typeof PRESETS)[number];
+export type Mode = (typeof MODES)[number];
+export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+
+/** Which namespaces a profile isolates: (names/globs ∪ selector) − exclude, system namespaces only when asked. */
+export interface NamespaceSelection {
+  /** Exact names or globs (`*` any run of characters, `?` one character). */
+  names?: string[];
+  /** Namespace labels; `{}` selects every namespace. */
+  selector?: LabelSelector;
+  /** Names or globs removed from the selection. */
+  exclude?: string[];
+  /** kube-system, kube-public, kube-node-lease and netfence's own namespace are skipped unless true. */
+  includeSystem?: boolean;
+}
+
+export interface IsolationProfileSpec {
+  preset: Preset;
+  namespaces: NamespaceSelection;
+  /** Pods isolated in each selected namespace; default `{}` (all). */
+  podSelector?: LabelSelector;
+  /** Who may still reach the isolated pods (allow-by-label needs at least one). */
+  allowedPeers?: NetworkPolicyPeer[];
+  /** Restricts the allowed ingress to these ports. */
+  ports?: NetworkPolicyPort[];
+  /** Raw egress allowances, only when the preset isolates egress. */
+  egress?: NetworkPolicyEgressRule[];
+  /** When egress is isolated: allow UDP+TCP 53 to cluster DNS. Default true. */
+  allowDNS?: boolean;
+  /** Default Enforce. */
+  mode?: Mode;
+  /** Default Delete. */
+  deletionPolicy?: DeletionPolicy;
+}
+
+export type NamespaceState = "Isolated" | "Pending" | "Conflict" | "Failed" | "DryRun";
+
+export interface Condition {
+  type: string;
+  status: "True" | "False" | "Unknown";
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface NamespaceStatus {
+  name: string;
+  state: NamespaceState;
+  policy: string;
+  message?: string;
+  /** DryRun: what Enforce would do. */
+  action?: "create" | "update" | "delete" | "none";
+}
+
+export interface IsolationProfileStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  selectedNamespaces?: number;
+  isolatedNamespaces?: number;
+  isolatedPods?: number;
+  /** Bounded (maxItems 100), problems first. */
+  namespaces?: NamespaceStatus[];
+  /** How many namespaces did not fit in `namespaces`. */
+  namespacesOmitted?: number;
+}
+
+export interface IsolationProfile {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: IsolationProfileSpec;
+  status?: IsolationProfileStatus;
+}
+
+/** The namespace selection with its defaults applied (`selector` stays optional: absent selects nothing). */
+export interface ParsedNamespaceSelection {
+  names: string[];
+  selector?: LabelSelector;
+  exclude: string[];
+  includeSystem: boolean;
+}
+
+export interface ParsedSpec {
+  preset: Preset;
+  namespaces: ParsedNamespaceSelection;
+  podSelector: LabelSelector;
+  allowedPeers: NetworkPolicyPeer[];
+  ports: NetworkPolicyPort[];
+  egress: NetworkPolicyEgressRule[];
+  allowDNS: boolean;
+  mode: Mode;
+  deletionPolicy: DeletionPolicy;
+}
+
+export interface ParsedProfile {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta;
+  spec: ParsedSpec;
+  status?: IsolationProfileStatus;
+}
+
+/** One validation problem: `spec.allowedPeers[1].ipBlock.except[0]` + `10.9.0.0/24 is not inside 10.3.0.0/16`. */
+export interface Issue {
+  path: string;
+  message: string;
+}
