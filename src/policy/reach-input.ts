@@ -1,0 +1,162 @@
+/**
+ * Turns loose Kubernetes objects (from manifests or a live cluster) into the
+ * evaluator's ClusterState, validating what the evaluator reads the way the API
+ * server would, with messages that name the object and the field.
+ */
+import { z } from "zod";
+import { parseIpBlock } from "./cidr.js";
+import type { Namespace, NetworkPolicy, Pod } from "./k8s.js";
+import type { ClusterState } from "./reachability.js";
+
+const labels = z.record(z.string(), z.string());
+const protocol = z.enum(["TCP", "UDP", "SCTP"]);
+
+const selector = z.object({
+  matchLabels: labels.optional(),
+  matchExpressions: z
+    .array(
+      z
+        .object({ key: z.string().min(1), operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]), values: z.array(z.string()).optional() })
+        .superRefine((req, ctx) => {
+          const needsValues = req.operator === "In" || req.operator === "NotIn";
+          const count = req.values?.length ?? 0;
+          if (needsValues && count === 0) ctx.addIssue({ code: "custom", path: ["values"], message: `must be non-empty for operator ${req.operator}` });
+          if (!needsValues && count > 0) ctx.addIssue({ code: "custom", path: ["values"], message: `must be empty for operator ${req.operator}` });
+        }),
+    )
+    .optional(),
+});
+
+const meta = z.object({ name: z.string().min(1), namespace: z.string().min(1).optional(), labels: labels.optional() });
+
+const namespaceSchema = z.object({ metadata: z.object({ name: z.string().min(1), labels: labels.optional() }) });
+
+const podSchema = z.object({
+  metadata: meta,
+  spec: z
+    .object({
+      containers: z
+        .array(
+          z.object({
+            name: z.string(),
+            ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int().min(1).max(65535), protocol: protocol.optional() })).optional(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  status: z.object({ podIP: z.string().optional(), podIPs: z.array(z.object({ ip: z.string() })).optional() }).optional(),
+});
+
+const port = z
+  .object({
+    protocol: protocol.optional(),
+    port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/, "a named port is 1-15 lowercase letters, digits and '-', with at least one letter")]).optional(),
+    endPort: z.number().int().min(1).max(65535).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.endPort === undefined) return;
+    if (typeof p.port !== "number") ctx.addIssue({ code: "custom", path: ["endPort"], message: "needs a numeric port" });
+    else if (p.endPort < p.port) ctx.addIssue({ code: "custom", path: ["endPort"], message: `must be at least port (${p.port})` });
+  });
+
+const peer = z
+  .object({
+    podSelector: selector.optional(),
+    namespaceSelector: selector.optional(),
+    ipBlock: z.object({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
+  })
+  .superRefine((p, ctx) => {
+    if (p.ipBlock === undefined) {
+      if (p.podSelector === undefined && p.namespaceSelector === undefined) ctx.addIssue({ code: "custom", message: "must specify podSelector, namespaceSelector or ipBlock" });
+      return;
+    }
+    if (p.podSelector !== undefined || p.namespaceSelector !== undefined) ctx.addIssue({ code: "custom", message: "ipBlock cannot be combined with podSelector or namespaceSelector" });
+    const block = parseIpBlock(p.ipBlock);
+    if (!block.ok) ctx.addIssue({ code: "custom", path: ["ipBlock"], message: block.error });
+  });
+
+const policySchema = z.object({
+  metadata: meta,
+  spec: z.object({
+    podSelector: selector,
+    policyTypes: z.array(z.enum(["Ingress", "Egress"])).optional(),
+    ingress: z.array(z.object({ from: z.array(peer).optional(), ports: z.array(port).optional() })).optional(),
+    egress: z.array(z.object({ to: z.array(peer).optional(), ports: z.array(port).optional() })).optional(),
+  }),
+});
+
+/** An object as read from a manifest or the API: kind, apiVersion and a source to name in messages. */
+export interface LooseObject {
+  kind?: unknown;
+  apiVersion?: unknown;
+  metadata?: unknown;
+  readonly __source?: string;
+  [k: string]: unknown;
+}
+
+export interface ClusterInput {
+  cluster: ClusterState;
+  /** IsolationProfile objects, unvalidated (the renderer validates them). */
+  profiles: LooseObject[];
+  /** Kinds the evaluator does not read, with how many were skipped. */
+  ignored: Record<string, number>;
+  errors: string[];
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) out += typeof part === "number" ? `[${part}]` : `${out === "" ? "" : "."}${String(part)}`;
+  return out;
+}
+
+function describe(obj: LooseObject): string {
+  const m = typeof obj.metadata === "object" && obj.metadata !== null ? (obj.metadata as { name?: unknown; namespace?: unknown }) : {};
+  const name = typeof m.name === "string" ? m.name : "<no name>";
+  const ns = typeof m.namespace === "string" ? `${m.namespace}/` : "";
+  return `${obj.__source ? `${obj.__source}: ` : ""}${String(obj.kind)} ${ns}${name}`;
+}
+
+function check<T>(schema: z.ZodType<T>, obj: LooseObject, errors: string[]): T | undefined {
+  const result = schema.safeParse(obj);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues.slice(0, 5)) {
+    const where = formatPath(issue.path);
+    errors.push(`${describe(obj)}: ${where === "" ? "" : `${where}: `}${issue.message}`);
+  }
+  return undefined;
+}
+
+/**
+ * Sorts objects by kind into Namespaces, Pods, NetworkPolicies and
+ * IsolationProfiles; anything else is counted and skipped. Objects without a
+ * namespace land in "default", as kubectl apply would put them.
+ */
+export function toClusterInput(objects: readonly LooseObject[]): ClusterInput {
+  const namespaces: Namespace[] = [];
+  const pods: Pod[] = [];
+  const policies: NetworkPolicy[] = [];
+  const profiles: LooseObject[] = [];
+  const ignored: Record<string, number> = {};
+  const errors: string[] = [];
+  for (const obj of objects) {
+    const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
+    const kind = typeof obj.kind === "string" ? obj.kind : "";
+    if (kind === "Namespace" && apiVersion === "v1") {
+      const ns = check(namespaceSchema, obj, errors);
+      if (ns) namespaces.push(ns);
+    } else if (kind === "Pod" && apiVersion === "v1") {
+      const pod = check(podSchema, obj, errors);
+      if (pod) pods.push({ ...pod, metadata: { ...pod.metadata, namespace: pod.metadata.namespace ?? "default" } });
+    } else if (kind === "NetworkPolicy" && apiVersion === "networking.k8s.io/v1") {
+      const policy = check(policySchema, obj, errors);
+      if (policy) policies.push({ ...policy, metadata: { ...policy.metadata, namespace: policy.metadata.namespace ?? "default" } });
+    } else if (kind === "IsolationProfile" && apiVersion.startsWith("netfence.io/")) {
+      profiles.push(obj);
+    } else {
+      const label = `${apiVersion === "" ? "" : `${apiVersion} `}${kind === "" ? "<no kind>" : kind}`;
+      ignored[label] = (ignored[label] ?? 0) + 1;
+    }
+  }
+  return { cluster: { namespaces, pods, policies }, profiles, ignored, errors };
+}
