@@ -1,0 +1,56 @@
+/**
+ * Which namespaces a profile isolates: the names and globs it lists, together
+ * with those its selector matches, minus exclude; system namespaces (and
+ * netfence's own) only when includeSystem is true.
+ */
+import { SYSTEM_NAMESPACES } from "../api/constants.js";
+import type { NamespaceSelection } from "../api/types.js";
+import type { Namespace } from "./k8s.js";
+import { matchesSelector } from "./selectors.js";
+
+export interface SelectOptions {
+  /** netfence's own namespace, treated like a system namespace. */
+  operatorNamespace?: string;
+}
+
+/** Anything with a namespace selection: a ParsedSpec or a raw IsolationProfileSpec. */
+export interface HasNamespaces {
+  namespaces: NamespaceSelection;
+}
+
+const globs = new Map<string, RegExp>();
+
+/** `*` is any run of characters, `?` exactly one; everything else is literal. */
+export function matchesGlob(pattern: string, name: string): boolean {
+  if (!pattern.includes("*") && !pattern.includes("?")) return pattern === name;
+  let re = globs.get(pattern);
+  if (!re) {
+    const body = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    re = new RegExp(`^${body}$`);
+    globs.set(pattern, re);
+  }
+  return re.test(name);
+}
+
+export function isSystemNamespace(name: string, opts: SelectOptions = {}): boolean {
+  return SYSTEM_NAMESPACES.includes(name) || name === opts.operatorNamespace;
+}
+
+/** Whether the profile selects this namespace (used to map a namespace event to the profiles it concerns). */
+export function isNamespaceSelected(spec: HasNamespaces, ns: Namespace, opts: SelectOptions = {}): boolean {
+  const { names = [], selector, exclude = [], includeSystem = false } = spec.namespaces;
+  const name = ns.metadata.name;
+  if (!includeSystem && isSystemNamespace(name, opts)) return false;
+  if (exclude.some((pattern) => matchesGlob(pattern, name))) return false;
+  return names.some((pattern) => matchesGlob(pattern, name)) || matchesSelector(selector, ns.metadata.labels);
+}
+
+/**
+ * The selected namespaces, sorted by name. Namespaces being deleted are still
+ * returned: whether to write into them is the controller's decision.
+ */
+export function selectNamespaces(spec: HasNamespaces, namespaces: readonly Namespace[], opts: SelectOptions = {}): Namespace[] {
+  return namespaces
+    .filter((ns) => isNamespaceSelected(spec, ns, opts))
+    .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+}
