@@ -78,19 +78,24 @@ const peer: z.ZodType<NetworkPolicyPeer> = z
     if (p.ipBlock !== undefined && selectors) fail(ctx, ["ipBlock"], MESSAGES.ipBlockAlone);
   });
 
-const portNumber = z.int().min(1, MESSAGES.portRange).max(65535, MESSAGES.portRange);
-const portName = z
-  .string()
-  .max(LIMITS.portName)
-  .refine((s) => new RegExp(PATTERNS.portName).test(s) && /[a-z]/.test(s), MESSAGES.portName);
+const PORT_NAME = new RegExp(PATTERNS.portName);
+
+function checkPortValue(value: number | string, ctx: Ctx): void {
+  if (typeof value === "number") {
+    if (value < 1 || value > 65535) fail(ctx, ["port"], MESSAGES.portRange);
+  } else if (value.length > LIMITS.portName || !PORT_NAME.test(value) || !/[a-z]/.test(value)) {
+    fail(ctx, ["port"], MESSAGES.portName);
+  }
+}
 
 const port: z.ZodType<NetworkPolicyPort> = z
   .strictObject({
     protocol: z.enum(PROTOCOLS).optional(),
-    port: z.union([portNumber, portName], { error: MESSAGES.portName }).optional(),
+    port: z.union([z.int(), z.string()], { error: MESSAGES.portName }).optional(),
     endPort: z.int().min(1).max(65535).optional(),
   })
   .superRefine((p, ctx) => {
+    if (p.port !== undefined) checkPortValue(p.port, ctx);
     if (p.endPort === undefined) return;
     if (typeof p.port !== "number") fail(ctx, ["endPort"], MESSAGES.endPortNeedsNumber);
     else if (p.endPort < p.port) fail(ctx, ["endPort"], MESSAGES.endPortBelowPort);
@@ -181,6 +186,7 @@ function message(issue: z.core.$ZodIssue): string {
       if (issue.origin === "array") return `must have at least ${String(issue.minimum)} items`;
       return issue.message;
     case "invalid_value":
+      if (issue.input === undefined) return "Required value";
       return `Unsupported value: ${JSON.stringify(issue.input)}: supported values: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
     default:
       return issue.message;
@@ -202,7 +208,7 @@ export type ParseResult = { ok: true; value: ParsedProfile } | { ok: false; issu
 
 /** Validates an IsolationProfile (any JSON value) and returns it with every default applied. */
 export function parseProfile(obj: unknown): ParseResult {
-  const result = profile.safeParse(obj);
+  const result = profile.safeParse(obj, { reportInput: true });
   if (!result.success) return { ok: false, issues: result.error.issues.flatMap((i) => toIssues(i)) };
   const { status, ...rest } = result.data;
   const value: ParsedProfile = { ...rest, metadata: rest.metadata };
