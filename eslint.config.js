@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "dist-bench/", "node_modules/", "coverage/", "bin/", "jest.config.js", "eslint.config.js"] },
+  { ignores: ["dist/", "dist-bench/", "node_modules/", "coverage/", "bin/", "jest.config.js", "eslint.config.js", "test/integration/global-*.js"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

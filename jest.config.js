@@ -12,15 +12,16 @@ const common = {
 };
 
 export default {
+  // Integration tests wait on a real control plane (namespace deletion, GC).
+  testTimeout: 120000,
   projects: [
     { ...common, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
     {
       ...common,
       displayName: "integration",
       testMatch: ["<rootDir>/test/integration/**/*.test.ts"],
-      globalSetup: "<rootDir>/test/integration/global-setup.ts",
-      globalTeardown: "<rootDir>/test/integration/global-teardown.ts",
-      testTimeout: 120000,
+      globalSetup: "<rootDir>/test/integration/global-setup.js",
+      globalTeardown: "<rootDir>/test/integration/global-teardown.js",
     },
   ],
 };

@@ -1,14 +1,11 @@
-import { ControlPlane } from "../../src/controlplane/controlplane.js";
+// One real control plane per test run (etcd, kube-apiserver, kube-controller-manager),
+// started from the compiled module: jest loads global setup natively, outside
+// its TypeScript transform, so `npm test` builds first (pretest).
+// Its kubeconfig path reaches the test workers through the environment; every
+// test uses its own namespaces and names.
+import { ControlPlane } from "../../dist/controlplane/controlplane.js";
 
-declare global {
-  var netfenceControlPlane: ControlPlane | undefined;
-}
-
-/**
- * One real control plane per test run. Its kubeconfig path reaches the test
- * workers through the environment; every test uses its own namespaces and names.
- */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup() {
   const started = Date.now();
   const plane = await ControlPlane.start({ progress: (line) => process.stderr.write(`[controlplane] ${line}\n`) });
   globalThis.netfenceControlPlane = plane;
