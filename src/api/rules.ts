@@ -125,7 +125,8 @@ export const RULES = {
     { rule: "isCIDR(self)", message: MESSAGES.notACidr },
     {
       rule: "!isCIDR(self) || cidr(self) == cidr(self).masked()",
-      messageExpression: "self + ' has host bits set: use ' + string(cidr(self).masked())",
+      // The API server names the CIDR; parseProfile also suggests the network address.
+      messageExpression: "self + ' has host bits set'",
     },
   ],
   requirement: [
