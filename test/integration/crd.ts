@@ -43,8 +43,7 @@ async function createOrReplace(api: k8s.ApiextensionsV1Api, wanted: k8s.V1Custom
   }
   const current = await api.readCustomResourceDefinition({ name: CRD_NAME });
   if (JSON.stringify(current.spec.versions) === JSON.stringify(wanted.spec.versions)) return;
-  await api.replaceCustomResourceDefinition({
-    name: CRD_NAME,
-    body: { ...wanted, metadata: { ...wanted.metadata, resourceVersion: current.metadata?.resourceVersion } },
-  });
+  const body = crdManifest();
+  body.metadata!.resourceVersion = current.metadata?.resourceVersion;
+  await api.replaceCustomResourceDefinition({ name: CRD_NAME, body });
 }
