@@ -1,0 +1,83 @@
+import { describe, expect, it } from "@jest/globals";
+import type { NetworkPolicy } from "../../../src/policy/k8s.js";
+import { profileLabelValue } from "../../../src/policy/naming.js";
+import { isOwnedBy, planChanges, type Plan } from "../../../src/policy/plan.js";
+
+const LABELS = (profile: string): Record<string, string> => ({ "app.kubernetes.io/managed-by": "netfence", "netfence.io/profile": profile });
+const OWNER = [{ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", name: "p", uid: "u1", controller: true, blockOwnerDeletion: false }];
+
+function policy(namespace: string, opts: { name?: string; hash?: string; labels?: Record<string, string> | null; owner?: boolean; allow?: boolean } = {}): NetworkPolicy {
+  const { name = "netfence-p", hash = "h1", labels = LABELS("p"), owner = true, allow = false } = opts;
+  return {
+    metadata: {
+      name,
+      namespace,
+      ...(labels ? { labels } : {}),
+      annotations: { "netfence.io/spec-hash": hash },
+      ...(owner ? { ownerReferences: OWNER } : {}),
+    },
+    spec: allow ? { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] } : { podSelector: {}, policyTypes: ["Ingress"] },
+  };
+}
+
+/** A plan as short strings: "create a", "update b", "unchanged c", "delete d", "conflict e". */
+function summary(plan: Plan): string[] {
+  return [
+    ...plan.apply.map((a) => `${a.action} ${a.policy.metadata.namespace ?? ""}`),
+    ...plan.unchanged.map((p) => `unchanged ${p.metadata.namespace ?? ""}`),
+    ...plan.delete.map((p) => `delete ${p.metadata.namespace ?? ""}`),
+    ...plan.conflicts.map((c) => `conflict ${c.namespace}`),
+  ];
+}
+
+describe("planChanges", () => {
+  it.each<[string, NetworkPolicy[], NetworkPolicy[], string[]]>([
+    ["a desired policy that does not exist is created", [policy("a")], [], ["create a"]],
+    ["an owned policy with the same hash is unchanged", [policy("a")], [policy("a")], ["unchanged a"]],
+    ["an owned policy with another hash is updated", [policy("a", { hash: "h2" })], [policy("a")], ["update a"]],
+    ["an owned policy missing its owner reference is updated", [policy("a")], [policy("a", { owner: false })], ["update a"]],
+    ["an owned policy no longer desired is deleted", [], [policy("a")], ["delete a"]],
+    ["an unowned policy of the desired name is a conflict", [policy("a")], [policy("a", { labels: null })], ["conflict a"]],
+    ["a policy of another profile with the desired name is a conflict", [policy("a")], [policy("a", { labels: LABELS("q") })], ["conflict a"]],
+    ["an unowned policy not desired is left alone", [], [policy("a", { labels: null }), policy("b", { labels: LABELS("q") })], []],
+    ["another policy in the same namespace is left alone", [policy("a")], [policy("a", { name: "mine", labels: null })], ["create a"]],
+    [
+      "everything at once, each list sorted",
+      [policy("b"), policy("a", { hash: "h2" }), policy("c"), policy("d")],
+      [policy("z"), policy("a"), policy("c"), policy("d", { labels: null }), policy("y")],
+      ["update a", "create b", "unchanged c", "delete y", "delete z", "conflict d"],
+    ],
+    ["allowing policies are applied before denying ones", [policy("a"), policy("b", { allow: true }), policy("c", { allow: true })], [], ["create b", "create c", "create a"]],
+  ])("%s", (_name, desired, existing, expected) => {
+    const got = summary(planChanges("p", desired, existing));
+    expect(got).toEqual(expected);
+  });
+
+  it("explains a conflict", () => {
+    expect(planChanges("p", [policy("a")], [policy("a", { labels: LABELS("q") })]).conflicts).toEqual([
+      { namespace: "a", name: "netfence-p", reason: "NetworkPolicy a/netfence-p belongs to IsolationProfile q" },
+    ]);
+    expect(planChanges("p", [policy("a")], [policy("a", { labels: null })]).conflicts[0]?.reason).toBe("NetworkPolicy a/netfence-p exists and is not managed by netfence");
+  });
+
+  it("applies the desired object, not the existing one", () => {
+    const desired = policy("a", { hash: "h2" });
+    expect(planChanges("p", [desired], [policy("a")]).apply[0]?.policy).toBe(desired);
+  });
+});
+
+describe("isOwnedBy", () => {
+  it.each<[string, NetworkPolicy, string, string | undefined, boolean]>([
+    ["labels for this profile", policy("a"), "p", undefined, true],
+    ["labels for another profile", policy("a", { labels: LABELS("q") }), "p", undefined, false],
+    ["the profile label without managed-by", policy("a", { labels: { "netfence.io/profile": "p" } }), "p", undefined, false],
+    ["no labels", policy("a", { labels: null }), "p", undefined, false],
+    ["labels and the owner uid", policy("a"), "p", "u1", true],
+    ["labels but another owner uid (a recreated profile)", policy("a"), "p", "u2", false],
+    ["labels but no owner reference, uid asked", policy("a", { owner: false }), "p", "u1", false],
+    ["a long profile name by its shortened label value", policy("a", { labels: LABELS(profileLabelValue("l".repeat(70))) }), "l".repeat(70), undefined, true],
+    ["a long profile name by its full name (not a valid label value)", policy("a", { labels: LABELS("l".repeat(70)) }), "l".repeat(70), undefined, false],
+  ])("%s", (_name, p, profile, uid, expected) => {
+    expect(isOwnedBy(p, profile, uid)).toBe(expected);
+  });
+});
