@@ -4,6 +4,7 @@
  */
 import { ANNOTATION_SPEC_HASH, LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../api/constants.js";
 import type { NetworkPolicy } from "./k8s.js";
+import { specHash } from "./hash.js";
 import { profileLabelValue } from "./naming.js";
 
 export interface Plan {
@@ -35,10 +36,14 @@ function conflictReason(existing: NetworkPolicy): string {
   return other === undefined ? `${where} exists without a ${LABEL_PROFILE} label` : `${where} belongs to IsolationProfile ${other}`;
 }
 
-/** Same hash, labels and owner references as desired: nothing to write. */
+/**
+ * Same hash, labels and owner references as desired: nothing to write. The
+ * existing spec is hashed too, so a hand edit that kept the annotation is drift.
+ */
 function isUpToDate(existing: NetworkPolicy, desired: NetworkPolicy): boolean {
   const hash = desired.metadata.annotations?.[ANNOTATION_SPEC_HASH];
   if (hash === undefined || existing.metadata.annotations?.[ANNOTATION_SPEC_HASH] !== hash) return false;
+  if (specHash(existing.spec) !== hash) return false;
   const labelsPresent = Object.entries(desired.metadata.labels ?? {}).every(([k, v]) => existing.metadata.labels?.[k] === v);
   const refsPresent = (desired.metadata.ownerReferences ?? []).every((want) =>
     (existing.metadata.ownerReferences ?? []).some((ref) => ref.uid === want.uid && ref.controller === want.controller),

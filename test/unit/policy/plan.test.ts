@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { NetworkPolicy } from "../../../src/policy/k8s.js";
+import { specHash } from "../../../src/policy/hash.js";
 import { profileLabelValue } from "../../../src/policy/naming.js";
 import { isOwnedBy, planChanges, type Plan } from "../../../src/policy/plan.js";
 
@@ -7,7 +8,9 @@ const LABELS = (profile: string): Record<string, string> => ({ "app.kubernetes.i
 const OWNER = [{ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", name: "p", uid: "u1", controller: true, blockOwnerDeletion: false }];
 
 function policy(namespace: string, opts: { name?: string; hash?: string; labels?: Record<string, string> | null; owner?: boolean; allow?: boolean } = {}): NetworkPolicy {
-  const { name = "netfence-p", hash = "h1", labels = LABELS("p"), owner = true, allow = false } = opts;
+  const { name = "netfence-p", labels = LABELS("p"), owner = true, allow = false } = opts;
+  const spec: NetworkPolicy["spec"] = allow ? { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] } : { podSelector: {}, policyTypes: ["Ingress"] };
+  const hash = opts.hash ?? specHash(spec);
   return {
     metadata: {
       name,
@@ -16,8 +19,14 @@ function policy(namespace: string, opts: { name?: string; hash?: string; labels?
       annotations: { "netfence.io/spec-hash": hash },
       ...(owner ? { ownerReferences: OWNER } : {}),
     },
-    spec: allow ? { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] } : { podSelector: {}, policyTypes: ["Ingress"] },
+    spec,
   };
+}
+
+/** An owned policy whose spec was edited by hand: the annotation still carries the old hash. */
+function edited(namespace: string): NetworkPolicy {
+  const p = policy(namespace);
+  return { ...p, spec: { ...p.spec, policyTypes: ["Ingress", "Egress"] } };
 }
 
 /** A plan as short strings: "create a", "update b", "unchanged c", "delete d", "conflict e". */
@@ -36,6 +45,7 @@ describe("planChanges", () => {
     ["an owned policy with the same hash is unchanged", [policy("a")], [policy("a")], ["unchanged a"]],
     ["an owned policy with another hash is updated", [policy("a", { hash: "h2" })], [policy("a")], ["update a"]],
     ["an owned policy missing its owner reference is updated", [policy("a")], [policy("a", { owner: false })], ["update a"]],
+    ["an owned policy whose spec was edited by hand (annotation kept) is updated", [policy("a")], [edited("a")], ["update a"]],
     ["an owned policy no longer desired is deleted", [], [policy("a")], ["delete a"]],
     ["an unowned policy of the desired name is a conflict", [policy("a")], [policy("a", { labels: null })], ["conflict a"]],
     ["a policy of another profile with the desired name is a conflict", [policy("a")], [policy("a", { labels: LABELS("q") })], ["conflict a"]],
