@@ -1,9 +1,12 @@
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
+import { checkCommand } from "./check.js";
 import { controlplaneCommand } from "./controlplane.js";
+import { explainCommand } from "./explain.js";
+import { matrixCommand } from "./matrix.js";
 
 
 /** Every `netfence` subcommand; later commands register here. */
-const commands: Command<never>[] = [controlplaneCommand];
+const commands: Command<never>[] = [controlplaneCommand, matrixCommand, checkCommand, explainCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -1,0 +1,145 @@
+/**
+ * Words for the evaluator's answers: selectors, peers and ports as a person
+ * reads them (kubectl style), and what each rule of the policies isolating a
+ * pod admits. Pure; the CLI only prints these.
+ */
+import { formatIp } from "./cidr.js";
+import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from "./k8s.js";
+import { describePortEntry } from "./ports.js";
+import type { Admission, PolicyEntry, ReachabilityIndex, RuleEntry, Verdict } from "./reachability.js";
+
+/** `app=web,tier in (a,b),!legacy` — kubectl's selector syntax; `{}` is "<all>". */
+export function describeSelector(selector: LabelSelector | undefined): string {
+  if (selector === undefined) return "<none>";
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const req of selector.matchExpressions ?? []) {
+    const values = (req.values ?? []).join(",");
+    if (req.operator === "In") parts.push(`${req.key} in (${values})`);
+    else if (req.operator === "NotIn") parts.push(`${req.key} notin (${values})`);
+    else if (req.operator === "Exists") parts.push(req.key);
+    else parts.push(`!${req.key}`);
+  }
+  return parts.length === 0 ? "<all>" : parts.join(",");
+}
+
+export function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): string {
+  if (peer.ipBlock) {
+    const except = peer.ipBlock.except ?? [];
+    return `ipBlock ${peer.ipBlock.cidr}${except.length > 0 ? ` except ${except.join(", ")}` : ""}`;
+  }
+  const pods = peer.podSelector === undefined ? "all pods" : `pods ${describeSelector(peer.podSelector)}`;
+  const namespaces = peer.namespaceSelector === undefined ? `namespace ${policyNamespace}` : `namespaces ${describeSelector(peer.namespaceSelector)}`;
+  return `${pods} in ${namespaces}`;
+}
+
+export function describePorts(ports: readonly NetworkPolicyPort[]): string {
+  return ports.length === 0 ? "all ports and protocols (ICMP included)" : ports.map(describePortEntry).join(", ");
+}
+
+/** "dev/p ingress[1] from[0] (pods app=web in namespace dev), ports[0] (TCP/80)" */
+export function describeAdmission(index: ReachabilityIndex, admission: Admission): string {
+  const policy = index.policies.find((p) => p.key === admission.policy);
+  const rules = admission.direction === "Ingress" ? policy?.ingress : policy?.egress;
+  const rule = rules?.[admission.rule];
+  const field = admission.direction === "Ingress" ? "ingress" : "egress";
+  const peerField = admission.direction === "Ingress" ? "from" : "to";
+  const peer = admission.peer === undefined ? undefined : rule?.peers?.[admission.peer];
+  const peerText = peer === undefined ? `no ${peerField} (everyone)` : `${peerField}[${admission.peer ?? 0}] ${describePeer(peer.peer, policy?.namespace ?? "")}`;
+  const port = admission.port === undefined ? undefined : rule?.ports[admission.port];
+  const portText = port === undefined ? "no ports (all)" : `ports[${admission.port ?? 0}] ${describePortEntry(port)}`;
+  return `${admission.policy} ${field}[${admission.rule}]: ${peerText}; ${portText}`;
+}
+
+/** One line on a side of a probe: why it lets the traffic through or not. */
+export function describeVerdict(index: ReachabilityIndex, verdict: Verdict, peer: string, traffic: string): string[] {
+  const side = verdict.direction === "Ingress" ? "ingress" : "egress";
+  const namespace = verdict.endpoint.split("/")[0] ?? "";
+  switch (verdict.reason) {
+    case "self":
+      return ["a pod may always reach itself"];
+    case "external":
+      return [`${verdict.endpoint} is outside the cluster: no NetworkPolicy applies to it`];
+    case "not-isolated":
+      return [`not isolated for ${side}: no NetworkPolicy in ${namespace} selects it with policyType ${verdict.direction}`];
+    case "unresolved-port":
+      return [`the destination has no ${traffic} container port`];
+    case "admitted":
+      return [`isolated for ${side} by ${verdict.isolatedBy.join(", ")}; admitted by:`, ...verdict.admittedBy.map((a) => `  ${describeAdmission(index, a)}`)];
+    case "no-rule-admits":
+      return [`isolated for ${side} by ${verdict.isolatedBy.join(", ")}; no ${side} rule admits ${peer} on ${traffic}`];
+  }
+}
+
+export interface PeerExplanation {
+  description: string;
+  /** Pods the peer matches ("namespace/name"), in index order. */
+  pods: string[];
+  /** True for ipBlock peers: outside addresses in the block match too. */
+  outside: boolean;
+}
+
+export interface RuleExplanation {
+  /** "ingress[0]" or "egress[2]" */
+  field: string;
+  /** undefined: the rule names no peers, everyone matches (outside IPs too). */
+  peers: PeerExplanation[] | undefined;
+  ports: string;
+}
+
+export interface PolicyExplanation {
+  key: string;
+  types: PolicyType[];
+  podSelector: string;
+  rules: RuleExplanation[];
+}
+
+export interface DirectionExplanation {
+  isolated: boolean;
+  policies: PolicyExplanation[];
+}
+
+export interface PodExplanation {
+  pod: string;
+  labels: Record<string, string>;
+  ips: string[];
+  ports: string[];
+  namespaceLabels: Record<string, string>;
+  ingress: DirectionExplanation;
+  egress: DirectionExplanation;
+}
+
+function explainRule(index: ReachabilityIndex, policy: PolicyEntry, rule: RuleEntry): RuleExplanation {
+  const field = `${rule.direction === "Ingress" ? "ingress" : "egress"}[${rule.index}]`;
+  const peers = rule.peers?.map((peer) => ({
+    description: describePeer(peer.peer, policy.namespace),
+    pods: [...peer.pods.members()].map((i) => index.pods[i]?.key ?? "?"),
+    outside: peer.ipBlock !== undefined,
+  }));
+  return { field, peers, ports: describePorts(rule.ports) };
+}
+
+function explainDirection(index: ReachabilityIndex, pod: number, direction: PolicyType): DirectionExplanation {
+  const indices = (direction === "Ingress" ? index.ingressPolicies : index.egressPolicies)[pod] ?? [];
+  const policies = indices.flatMap((p) => {
+    const policy = index.policies[p];
+    if (!policy) return [];
+    const rules = direction === "Ingress" ? policy.ingress : policy.egress;
+    return [{ key: policy.key, types: policy.types, podSelector: describeSelector(policy.policy.spec.podSelector), rules: rules.map((r) => explainRule(index, policy, r)) }];
+  });
+  return { isolated: policies.length > 0, policies };
+}
+
+/** Which policies isolate the pod, each direction, and whom each of their rules admits on which ports. */
+export function explainPod(index: ReachabilityIndex, pod: number): PodExplanation | undefined {
+  const entry = index.pods[pod];
+  if (!entry) return undefined;
+  return {
+    pod: entry.key,
+    labels: { ...entry.labels },
+    ips: entry.ips.map(formatIp),
+    ports: entry.containerPorts.map((p) => `${p.name ? `${p.name} ` : ""}${p.protocol ?? "TCP"}/${p.containerPort}`),
+    namespaceLabels: { ...index.namespaceLabels.get(entry.namespace) },
+    ingress: explainDirection(index, pod, "Ingress"),
+    egress: explainDirection(index, pod, "Egress"),
+  };
+}
