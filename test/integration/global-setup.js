@@ -12,5 +12,6 @@ export default async function globalSetup() {
   process.env.NETFENCE_TEST_KUBECONFIG = plane.kubeconfigPath;
   process.env.NETFENCE_TEST_KUBECTL = plane.binaries.kubectl;
   process.env.NETFENCE_TEST_CONTROLPLANE_DIR = plane.dir;
+  process.env.NETFENCE_TEST_AUDIT_LOG = plane.auditLogPath;
   process.stderr.write(`[controlplane] up in ${((Date.now() - started) / 1000).toFixed(1)}s at ${plane.server}\n`);
 }
