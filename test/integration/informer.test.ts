@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { createInformer, type Informer, type InformerOptions, type ObjectWithMeta } from "../../src/io/informer.js";
+import { createInformer, type Informer, type InformerOptions, type ObjectWithMeta, type PartialObjectMetadata } from "../../src/io/informer.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { eventually, kubeConfig, uniqueName } from "./helpers.js";
 
@@ -28,7 +28,7 @@ interface Recorded<T> {
 
 function record<T extends ObjectWithMeta>(options: Omit<InformerOptions, "logger" | "name"> & { name?: string }): Recorded<T> {
   const informer = createInformer<T>(kc, { name: options.name ?? options.path, logger: silentLogger(), ...options });
-  informers.push(informer as Informer<ObjectWithMeta>);
+  informers.push(informer);
   const events: string[] = [];
   const olds: (T | undefined)[] = [];
   for (const event of ["add", "update", "delete"] as const) {
@@ -40,18 +40,32 @@ function record<T extends ObjectWithMeta>(options: Omit<InformerOptions, "logger
   return { informer, events, olds };
 }
 
-function policy(name: string, labels?: Record<string, string>): k8s.V1NetworkPolicy {
-  return { metadata: { name, ...(labels ? { labels } : {}) }, spec: { podSelector: {}, policyTypes: ["Ingress"] } };
+/** client-node 1.4.0 models are classes (and the lint wants instances): build them field by field. */
+function make<T extends object>(type: new () => T, fields: Partial<T>): T {
+  return Object.assign(new type(), fields);
 }
 
-const createPolicy = (name: string, labels?: Record<string, string>, namespace = ns) => net.createNamespacedNetworkPolicy({ namespace, body: policy(name, labels) });
-const deletePolicy = (name: string, namespace = ns) => net.deleteNamespacedNetworkPolicy({ name, namespace });
+const meta = (name: string, labels?: Record<string, string>) => make(k8s.V1ObjectMeta, labels ? { name, labels } : { name });
+const namespace = (name: string) => make(k8s.V1Namespace, { metadata: meta(name) });
+
+function policy(name: string, labels?: Record<string, string>): k8s.V1NetworkPolicy {
+  const spec = make(k8s.V1NetworkPolicySpec, { podSelector: new k8s.V1LabelSelector(), policyTypes: ["Ingress"] });
+  return make(k8s.V1NetworkPolicy, { metadata: meta(name, labels), spec });
+}
+
+function podBody(name: string, labels: Record<string, string>): k8s.V1Pod {
+  const spec = make(k8s.V1PodSpec, { containers: [make(k8s.V1Container, { name: "c", image: "nginx" })] });
+  return make(k8s.V1Pod, { metadata: meta(name, labels), spec });
+}
+
+const createPolicy = (name: string, labels?: Record<string, string>, inNamespace = ns) => net.createNamespacedNetworkPolicy({ namespace: inNamespace, body: policy(name, labels) });
+const deletePolicy = (name: string, inNamespace = ns) => net.deleteNamespacedNetworkPolicy({ name, namespace: inNamespace });
 const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 
 const has = (events: string[], event: string) => (events.includes(event) ? true : undefined);
 
 beforeAll(async () => {
-  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await core.createNamespace({ body: namespace(ns) });
 });
 
 afterAll(async () => {
@@ -61,7 +75,7 @@ afterAll(async () => {
 
 describe("createInformer on the real API server", () => {
   it("caches namespaces as metadata only, is synced only after the first list, and sees add, update and delete", async () => {
-    const { informer, events, olds } = record<k8s.V1PartialObjectMetadata>({ path: "/api/v1/namespaces", metadataOnly: true });
+    const { informer, events, olds } = record<PartialObjectMetadata>({ path: "/api/v1/namespaces", metadataOnly: true });
     expect(informer.synced()).toBe(false);
     await informer.start();
     expect(await informer.waitForSync(10_000)).toBe(true);
@@ -69,7 +83,7 @@ describe("createInformer on the real API server", () => {
     expect(informer.get("default")).toMatchObject({ apiVersion: "meta.k8s.io/v1", kind: "PartialObjectMetadata" });
 
     const name = uniqueName("inf-ns");
-    await core.createNamespace({ body: { metadata: { name } } });
+    await core.createNamespace({ body: namespace(name) });
     const added = await eventually(() => Promise.resolve(informer.get(name)), "the new namespace in the cache");
     expect(added).toMatchObject({ kind: "PartialObjectMetadata", metadata: { name } });
     expect(added).not.toHaveProperty("spec");
@@ -86,11 +100,11 @@ describe("createInformer on the real API server", () => {
   });
 
   it("caches pods of all namespaces as metadata only", async () => {
-    const { informer } = record<k8s.V1PartialObjectMetadata>({ path: "/api/v1/pods", metadataOnly: true });
+    const { informer } = record<PartialObjectMetadata>({ path: "/api/v1/pods", metadataOnly: true });
     await informer.start();
     expect(await informer.waitForSync(10_000)).toBe(true);
     const name = uniqueName("pod");
-    await core.createNamespacedPod({ namespace: ns, body: { metadata: { name, labels: { app: "web" } }, spec: { containers: [{ name: "c", image: "nginx" }] } } });
+    await core.createNamespacedPod({ namespace: ns, body: podBody(name, { app: "web" }) });
     const pod = await eventually(() => Promise.resolve(informer.get(name, ns)), "the pod in the cache");
     expect(pod).toMatchObject({ kind: "PartialObjectMetadata", metadata: { name, namespace: ns, labels: { app: "web" } } });
     expect(pod).not.toHaveProperty("spec");
@@ -127,7 +141,7 @@ describe("createInformer on the real API server", () => {
 
   it("pages a big list", async () => {
     const paged = uniqueName("inf-page");
-    await core.createNamespace({ body: { metadata: { name: paged } } });
+    await core.createNamespace({ body: namespace(paged) });
     try {
       for (let i = 0; i < 7; i++) await createPolicy(`p${String(i)}`, MANAGED, paged);
       const { informer, events } = record({ path: `/apis/networking.k8s.io/v1/namespaces/${paged}/networkpolicies`, labelSelector: SELECTOR, pageSize: 2 });
@@ -142,7 +156,7 @@ describe("createInformer on the real API server", () => {
 
   it("emits the deletes, adds and updates it missed while stopped when it starts again (relist diff)", async () => {
     const scoped = uniqueName("inf-diff");
-    await core.createNamespace({ body: { metadata: { name: scoped } } });
+    await core.createNamespace({ body: namespace(scoped) });
     try {
       for (const name of ["stays", "changes", "goes"]) await createPolicy(name, MANAGED, scoped);
       const { informer, events, olds } = record<k8s.V1NetworkPolicy>({ path: `/apis/networking.k8s.io/v1/namespaces/${scoped}/networkpolicies`, labelSelector: SELECTOR });

@@ -1,0 +1,73 @@
+/**
+ * A raw JSON GET against the API server with the KubeConfig's credentials, on
+ * node:http(s) rather than client-node's generated clients, for the two things
+ * those cannot do well in 1.4.0:
+ * - a custom `Accept` (metadata-only lists: PartialObjectMetadataList), and
+ * - plain JSON back (generated clients turn timestamps into Dates; watch events
+ *   carry strings, so an informer cache fed by both would mix the two).
+ * Failures throw client-node's `ApiException` (code, Status text, headers), so
+ * `classify()` treats them like any other API error; network failures and
+ * timeouts throw the socket error / an AbortError.
+ */
+import http from "node:http";
+import https from "node:https";
+import { ApiException, type KubeConfig } from "@kubernetes/client-node";
+
+export interface GetJsonOptions {
+  /** Query parameters; undefined values are left out. Parameters already in `path` are kept. */
+  query?: Record<string, string | number | boolean | undefined>;
+  /** The Accept header; default application/json. */
+  accept?: string;
+  /** Gives up (AbortError) after this long; default 60 s. */
+  timeoutMs?: number;
+  /** Aborts the request. */
+  signal?: AbortSignal;
+}
+
+/** The URL of `path` on the current cluster (a server URL with a path prefix keeps it). */
+export function apiUrl(kc: KubeConfig, path: string, query: GetJsonOptions["query"] = {}): URL {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new Error("kubeconfig has no current cluster");
+  const url = new URL(cluster.server.replace(/\/+$/, "") + path);
+  for (const [key, value] of Object.entries(query)) if (value !== undefined) url.searchParams.set(key, String(value));
+  return url;
+}
+
+export async function getJson(kc: KubeConfig, path: string, options: GetJsonOptions = {}): Promise<unknown> {
+  const url = apiUrl(kc, path, options.query);
+  const request: https.RequestOptions = { method: "GET", headers: {} };
+  await kc.applyToHTTPSOptions(request);
+  const headers = { ...(request.headers as Record<string, string | string[] | undefined>), Accept: options.accept ?? "application/json" };
+  const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000), ...(options.signal ? [options.signal] : [])];
+  const send = url.protocol === "http:" ? http.request : https.request;
+  const agent = request.agent;
+  try {
+    return await new Promise<unknown>((resolve, reject) => {
+      const req = send(url, { ...request, headers, signal: AbortSignal.any(signals) }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", reject);
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const status = res.statusCode ?? 0;
+          if (status < 200 || status > 299) {
+            const responseHeaders: Record<string, string> = {};
+            for (const [key, value] of Object.entries(res.headers)) if (typeof value === "string") responseHeaders[key] = value;
+            reject(new ApiException(status, `GET ${url.pathname} failed`, text, responseHeaders));
+            return;
+          }
+          try {
+            resolve(JSON.parse(text));
+          } catch (err) {
+            reject(new Error(`GET ${url.pathname}: the API server sent invalid JSON: ${err instanceof Error ? err.message : String(err)}`));
+          }
+        });
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  } finally {
+    // client-node makes a new agent per call; close its sockets now rather than at GC.
+    if (agent instanceof http.Agent) agent.destroy();
+  }
+}

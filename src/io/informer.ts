@@ -1,0 +1,468 @@
+/**
+ * A resilient informer: a local cache of one resource kept current by
+ * list + watch, on client-node 1.4.0's `ListWatch`, with its pitfalls handled.
+ *
+ * - Restarts after ANY error (1.4.0's ListWatch stops for good on everything but
+ *   410) with exponential backoff and jitter, counting restarts. Each (re)start is
+ *   a fresh ListWatch "run" tagged with a generation; events, errors and the
+ *   AbortError that `stop()` emits from an abandoned run are ignored.
+ * - The list is ours (paged with `limit`/`continue`, same label selector as the
+ *   watch, plain JSON, optional metadata-only `Accept`). Every list — first one,
+ *   relist after 410, relist after a restart — is diffed against this cache:
+ *   vanished objects get a `delete`, new ones `add`, changed ones `update`, so no
+ *   delete is lost while the watch was down.
+ * - `synced()` turns true after the first successful list (1.4.0's `start()`
+ *   resolves even when the list failed). `start()` has a deadline; the watch path
+ *   carries `timeoutSeconds` + `allowWatchBookmarks`; a watchdog restarts a watch
+ *   that has shown no sign of life (connect, event or bookmark) for too long.
+ * - Handlers run inside try/catch: a throwing handler is logged, never crashes
+ *   the process. Handlers should only compute keys and enqueue.
+ *
+ * Objects are the JSON the API server sends (timestamps are strings, not Dates);
+ * list items get `apiVersion`/`kind` filled in like watch objects have them.
+ */
+import { ListWatch, V1ListMeta, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { backoffDelay } from "../controller/backoff.js";
+import { getJson } from "./client.js";
+import { classify } from "./errors.js";
+
+/** The least an informer needs of an object. */
+export interface ObjectWithMeta {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+}
+
+/** What a metadata-only informer caches (Pods, Namespaces): JSON as served, timestamps are strings. */
+export interface PartialObjectMetadata {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    uid?: string;
+    resourceVersion?: string;
+    generation?: number;
+    creationTimestamp?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean }[];
+    finalizers?: string[];
+  };
+}
+
+export const METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+export const METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
+export interface InformerOptions {
+  /** For logs and metrics: "namespaces", "networkpolicies", … */
+  name: string;
+  /** Collection path without query: "/api/v1/namespaces", "/apis/networking.k8s.io/v1/networkpolicies", … */
+  path: string;
+  /** Applied to list and watch alike. */
+  labelSelector?: string;
+  /** Cache only metadata (PartialObjectMetadata): for Pods and Namespaces. */
+  metadataOnly?: boolean;
+  /** Objects per list page; default 500. */
+  pageSize?: number;
+  logger: Logger;
+  /** Deadline of one start (list + watch connect); default 60 s. */
+  startTimeoutMs?: number;
+  /** Server-side watch timeout; default 300 s. */
+  watchTimeoutSeconds?: number;
+  /** Restart when the watch shows no sign of life this long; default watchTimeoutSeconds + 30 s. */
+  idleTimeoutMs?: number;
+  /** Timeout of one list page request; default 60 s. */
+  requestTimeoutMs?: number;
+  /** Restart backoff; default 500 ms doubling up to 30 s, with jitter. */
+  restartBackoff?: { baseMs: number; maxMs: number };
+}
+
+export type InformerEvent = "add" | "update" | "delete";
+export type InformerHandler<T> = (obj: T, old?: T) => void;
+
+export interface Informer<T extends ObjectWithMeta> {
+  /** Starts list + watch; resolves after the first attempt, successful or not (see `waitForSync`). */
+  start(): Promise<void>;
+  /** Stops watching; the cache stays readable, and `start()` may be called again. */
+  stop(): Promise<void>;
+  /** True once a list has succeeded (the cache reflects the cluster at some point). */
+  synced(): boolean;
+  /** Resolves true once synced, false after `timeoutMs` or on stop. */
+  waitForSync(timeoutMs: number): Promise<boolean>;
+  list(): T[];
+  get(name: string, namespace?: string): T | undefined;
+  byNamespace(namespace: string): T[];
+  /** `update` handlers get the previous object as `old`; `delete` gets the last known object. */
+  on(event: InformerEvent, handler: InformerHandler<T>): void;
+  /** Restarts after errors, deadlines and idle watches since creation. */
+  readonly restarts: number;
+  /** The resourceVersion of the last successful list ("" before the first). */
+  readonly listResourceVersion: string;
+}
+
+export function createInformer<T extends ObjectWithMeta>(kc: KubeConfig, options: InformerOptions): Informer<T> {
+  return new ResilientInformer<T>(kc, options);
+}
+
+/** A KubeConfig whose fetch options (used by client-node's Watch) carry another Accept header. */
+export function withAcceptHeader(kc: KubeConfig, accept: string): KubeConfig {
+  const derived = Object.create(kc) as KubeConfig;
+  derived.applyToFetchOptions = async (opts) => {
+    const init = await kc.applyToFetchOptions(opts);
+    if (init.headers instanceof Headers) init.headers.set("Accept", accept);
+    else init.headers = { ...(init.headers as Record<string, string> | undefined), Accept: accept };
+    return init;
+  };
+  return derived;
+}
+
+/** client-node's Watch, reporting signs of life and never rejecting; an abandoned one aborts what it opens. */
+class TrackingWatch extends Watch {
+  private abandoned = false;
+
+  constructor(
+    config: KubeConfig,
+    private readonly alive: () => void,
+  ) {
+    super(config);
+  }
+
+  override async watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    const controller = new AbortController();
+    if (this.abandoned) {
+      controller.abort();
+      return controller;
+    }
+    this.alive();
+    try {
+      const opened = await super.watch(path, queryParams, (phase, obj, raw) => {
+        this.alive();
+        callback(phase, obj, raw);
+      }, done);
+      if (this.isAbandoned()) opened.abort();
+      return opened;
+    } catch (err) {
+      // 1.4.0 throws (unhandled, from ListWatch's doneHandler) when the config has no cluster.
+      done(err);
+      return controller;
+    }
+  }
+
+  abandon(): void {
+    this.abandoned = true;
+  }
+
+  isAbandoned(): boolean {
+    return this.abandoned;
+  }
+}
+
+interface Run {
+  gen: number;
+  lw: ListWatch<KubernetesObject>;
+  watch: TrackingWatch;
+  abort: AbortController;
+  startedAt: number;
+}
+
+/** A run that lived this long was healthy: its failure resets the backoff. */
+const HEALTHY_RUN_MS = 30_000;
+
+function keyOf(obj: ObjectWithMeta): [string, string] {
+  return [obj.metadata?.namespace ?? "", obj.metadata?.name ?? ""];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
+  private readonly cache = new Map<string, Map<string, T>>();
+  private readonly handlers: Record<InformerEvent, InformerHandler<T>[]> = { add: [], update: [], delete: [] };
+  private readonly log: Logger;
+  private readonly watchConfig: KubeConfig;
+  private readonly watchPath: string;
+  private readonly startTimeoutMs: number;
+  private readonly idleTimeoutMs: number;
+  private readonly backoff: { baseMs: number; maxMs: number };
+  private run: Run | undefined;
+  private gen = 0;
+  private failures = 0;
+  private restartCount = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private lastSignOfLife = Date.now();
+  private running = false;
+  private hasSynced = false;
+  private listRv = "";
+  private syncWaiters: ((synced: boolean) => void)[] = [];
+
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly options: InformerOptions,
+  ) {
+    this.log = options.logger.child({ informer: options.name });
+    this.watchConfig = options.metadataOnly ? withAcceptHeader(kc, METADATA_ACCEPT) : kc;
+    const watchTimeoutSeconds = options.watchTimeoutSeconds ?? 300;
+    this.watchPath = `${options.path}${options.path.includes("?") ? "&" : "?"}timeoutSeconds=${String(watchTimeoutSeconds)}&allowWatchBookmarks=true`;
+    this.startTimeoutMs = options.startTimeoutMs ?? 60_000;
+    this.idleTimeoutMs = options.idleTimeoutMs ?? (watchTimeoutSeconds + 30) * 1000;
+    this.backoff = options.restartBackoff ?? { baseMs: 500, maxMs: 30_000 };
+  }
+
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  get listResourceVersion(): string {
+    return this.listRv;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.failures = 0;
+    const interval = Math.max(100, Math.min(5000, this.idleTimeoutMs / 4));
+    this.watchdog = setInterval(() => this.checkAlive(), interval);
+    this.watchdog.unref();
+    await this.startRun();
+  }
+
+  stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.watchdog);
+    clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
+    this.abandonRun();
+    for (const wake of this.syncWaiters.splice(0)) wake(this.hasSynced);
+    this.log.debug("Informer stopped");
+    return Promise.resolve();
+  }
+
+  synced(): boolean {
+    return this.hasSynced && this.listRv !== "";
+  }
+
+  waitForSync(timeoutMs: number): Promise<boolean> {
+    if (this.synced()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.syncWaiters = this.syncWaiters.filter((w) => w !== wake);
+        resolve(this.synced());
+      }, timeoutMs);
+      const wake = (synced: boolean) => {
+        clearTimeout(timer);
+        resolve(synced);
+      };
+      this.syncWaiters.push(wake);
+    });
+  }
+
+  list(): T[] {
+    const all: T[] = [];
+    for (const names of this.cache.values()) all.push(...names.values());
+    return all;
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.cache.get(namespace ?? "")?.get(name);
+  }
+
+  byNamespace(namespace: string): T[] {
+    return [...(this.cache.get(namespace)?.values() ?? [])];
+  }
+
+  on(event: InformerEvent, handler: InformerHandler<T>): void {
+    this.handlers[event].push(handler);
+  }
+
+  // ---- runs ----
+
+  /** Starts a fresh ListWatch; resolves when its first list + connect finished, failed, or hit the deadline. */
+  private async startRun(): Promise<void> {
+    if (!this.running) return;
+    const gen = ++this.gen;
+    const abort = new AbortController();
+    const watch = new TrackingWatch(this.watchConfig, () => {
+      if (gen === this.gen) this.lastSignOfLife = Date.now();
+    });
+    const lw = new ListWatch<KubernetesObject>(this.watchPath, watch, () => this.listAll(gen, abort.signal), false, this.options.labelSelector);
+    lw.on("add", (obj) => this.whenCurrent(gen, () => this.upsert(obj as T)));
+    lw.on("update", (obj) => this.whenCurrent(gen, () => this.upsert(obj as T)));
+    lw.on("delete", (obj) => this.whenCurrent(gen, () => this.remove(obj as T)));
+    lw.on("connect", () => this.whenCurrent(gen, () => (this.lastSignOfLife = Date.now())));
+    lw.on("error", (err: unknown) => this.failed(gen, err));
+    this.run = { gen, lw, watch, abort, startedAt: Date.now() };
+    this.lastSignOfLife = Date.now();
+    this.log.debug({ gen }, "Informer starting list and watch");
+
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"deadline">((resolve) => (timer = setTimeout(() => resolve("deadline"), this.startTimeoutMs)));
+    const started = lw.start().then(
+      () => "started" as const,
+      (err: unknown) => {
+        this.failed(gen, err);
+        return "failed" as const;
+      },
+    );
+    const result = await Promise.race([started, deadline]);
+    clearTimeout(timer);
+    if (result === "deadline") this.failed(gen, new Error(`list and watch did not start within ${String(this.startTimeoutMs)}ms`));
+  }
+
+  private whenCurrent(gen: number, action: () => void): void {
+    if (gen !== this.gen || !this.running) return;
+    action();
+  }
+
+  /** An error of run `gen`: restart with backoff unless it is stale (an abandoned run, our own stop). */
+  private failed(gen: number, err: unknown): void {
+    if (gen !== this.gen || !this.running) {
+      this.log.trace({ gen, err }, "Ignoring an error of a stopped run");
+      return;
+    }
+    const e = classify(err);
+    this.log.warn({ kind: e.kind, code: e.code, reason: e.reason, gen }, `Informer list/watch failed: ${e.message}`);
+    this.scheduleRestart();
+  }
+
+  private checkAlive(): void {
+    if (!this.running || this.restartTimer || !this.run) return;
+    const idle = Date.now() - this.lastSignOfLife;
+    if (idle <= this.idleTimeoutMs) return;
+    this.log.warn({ idleMs: idle }, "Informer watch shows no sign of life; restarting");
+    this.scheduleRestart();
+  }
+
+  private scheduleRestart(): void {
+    if (!this.running || this.restartTimer) return;
+    const run = this.run;
+    if (run && Date.now() - run.startedAt > HEALTHY_RUN_MS) this.failures = 0;
+    this.abandonRun();
+    const delay = backoffDelay(this.failures, { ...this.backoff, jitter: 0.5 });
+    this.failures++;
+    this.restartCount++;
+    this.log.info({ delayMs: Math.round(delay), restarts: this.restartCount }, "Informer restarting after backoff");
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      void this.startRun();
+    }, delay);
+    this.restartTimer.unref();
+  }
+
+  private abandonRun(): void {
+    const run = this.run;
+    if (!run) return;
+    this.run = undefined;
+    this.gen++;
+    run.abort.abort();
+    run.watch.abandon();
+    void run.lw.stop();
+  }
+
+  // ---- list ----
+
+  /** Lists every page; applies the result to the cache (diff → events) unless the run was superseded. */
+  private async listAll(gen: number, signal: AbortSignal): Promise<KubernetesListObject<KubernetesObject>> {
+    const items: KubernetesObject[] = [];
+    let resourceVersion = "";
+    let apiVersion = "";
+    let kind = "";
+    let token: string | undefined;
+    do {
+      const page = await getJson(this.kc, this.options.path, {
+        query: { limit: this.options.pageSize ?? 500, continue: token, labelSelector: this.options.labelSelector },
+        ...(this.options.metadataOnly ? { accept: METADATA_LIST_ACCEPT } : {}),
+        timeoutMs: this.options.requestTimeoutMs ?? 60_000,
+        signal,
+      });
+      // An empty PartialObjectMetadataList comes back with `"items": null`.
+      if (!isRecord(page) || !(Array.isArray(page.items) || page.items === null)) throw new Error(`list ${this.options.path}: the response is not a list`);
+      const meta = isRecord(page.metadata) ? page.metadata : {};
+      if (!resourceVersion && typeof meta.resourceVersion === "string") resourceVersion = meta.resourceVersion;
+      if (!apiVersion && typeof page.apiVersion === "string") apiVersion = page.apiVersion;
+      if (!kind && typeof page.kind === "string") kind = page.kind.replace(/List$/, "");
+      for (const item of (page.items ?? []) as unknown[]) if (isRecord(item)) items.push({ apiVersion, kind, ...item });
+      token = typeof meta.continue === "string" && meta.continue ? meta.continue : undefined;
+      if (gen === this.gen) this.lastSignOfLife = Date.now();
+    } while (token);
+    if (gen !== this.gen || !this.running) throw new Error("superseded by a newer list");
+    this.replace(items as T[], resourceVersion);
+    const metadata = new V1ListMeta();
+    metadata.resourceVersion = resourceVersion;
+    return { apiVersion, kind: `${kind}List`, metadata, items };
+  }
+
+  // ---- cache ----
+
+  /** Makes the cache equal to a full list, emitting delete / add / update for the differences. */
+  private replace(items: T[], resourceVersion: string): void {
+    const fresh = new Map<string, Set<string>>();
+    for (const item of items) {
+      const [ns, name] = keyOf(item);
+      let names = fresh.get(ns);
+      if (!names) fresh.set(ns, (names = new Set()));
+      names.add(name);
+    }
+    let deleted = 0;
+    for (const [ns, names] of this.cache) {
+      for (const [name, old] of names) {
+        if (fresh.get(ns)?.has(name)) continue;
+        names.delete(name);
+        deleted++;
+        this.emit("delete", old);
+      }
+      if (names.size === 0) this.cache.delete(ns);
+    }
+    for (const item of items) this.upsert(item);
+    this.listRv = resourceVersion;
+    const firstSync = !this.hasSynced;
+    this.hasSynced = true;
+    this.log.debug({ objects: items.length, deletedSinceLastList: deleted, resourceVersion }, "Informer listed");
+    if (firstSync) {
+      this.log.info({ objects: items.length, resourceVersion }, "Informer synced");
+      for (const wake of this.syncWaiters.splice(0)) wake(true);
+    }
+  }
+
+  private upsert(obj: T): void {
+    const [ns, name] = keyOf(obj);
+    let names = this.cache.get(ns);
+    if (!names) this.cache.set(ns, (names = new Map<string, T>()));
+    const old = names.get(name);
+    if (!old) {
+      names.set(name, obj);
+      this.emit("add", obj);
+      return;
+    }
+    const rv = obj.metadata?.resourceVersion;
+    if (rv !== undefined && rv === old.metadata?.resourceVersion) return;
+    names.set(name, obj);
+    this.emit("update", obj, old);
+  }
+
+  private remove(obj: T): void {
+    const [ns, name] = keyOf(obj);
+    const names = this.cache.get(ns);
+    if (!names?.has(name)) return;
+    names.delete(name);
+    if (names.size === 0) this.cache.delete(ns);
+    this.emit("delete", obj);
+  }
+
+  private emit(event: InformerEvent, obj: T, old?: T): void {
+    for (const handler of this.handlers[event]) {
+      try {
+        handler(obj, old);
+      } catch (err) {
+        this.log.error({ err, event, name: obj.metadata?.name, namespace: obj.metadata?.namespace }, "Informer event handler threw; ignored");
+      }
+    }
+  }
+}
