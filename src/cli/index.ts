@@ -3,10 +3,11 @@ import { checkCommand } from "./check.js";
 import { controlplaneCommand } from "./controlplane.js";
 import { explainCommand } from "./explain.js";
 import { matrixCommand } from "./matrix.js";
+import { renderCommand } from "./render.js";
 
 
 /** Every `netfence` subcommand; later commands register here. */
-const commands: Command<never>[] = [controlplaneCommand, matrixCommand, checkCommand, explainCommand];
+const commands: Command<never>[] = [controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

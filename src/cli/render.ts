@@ -1,0 +1,72 @@
+import { stringify } from "yaml";
+import { DEFAULT_OPERATOR_NAMESPACE, KIND } from "../api/constants.js";
+import { ManifestError, readManifests, withoutSource, type ManifestObject } from "../io/manifests.js";
+import type { Namespace, NetworkPolicy } from "../policy/k8s.js";
+import { renderProfiles } from "../policy/render.js";
+import { UsageError, type Command } from "./command.js";
+
+interface Values {
+  filename?: string[];
+  output?: string;
+  "operator-namespace"?: string;
+}
+
+export interface RenderOutput {
+  stdout: string;
+  /** Validation errors and notes, one per line. */
+  stderr: string[];
+  code: number;
+}
+
+/** Multi-document YAML, or a JSON `List`: the same bytes for the same inputs, every time. */
+export function formatPolicies(policies: readonly NetworkPolicy[], format: "yaml" | "json"): string {
+  if (format === "json") return `${JSON.stringify({ apiVersion: "v1", kind: "List", items: policies }, null, 2)}\n`;
+  return policies.map((p) => stringify(p, { lineWidth: 0 })).join("---\n");
+}
+
+function isNamespace(obj: ManifestObject): boolean {
+  return obj.kind === "Namespace" && (obj.apiVersion === undefined || obj.apiVersion === "v1");
+}
+
+/** What `netfence render` prints, computed without printing (the tests call this). */
+export async function renderFromManifests(paths: readonly string[], format: "yaml" | "json", operatorNamespace: string): Promise<RenderOutput> {
+  let objects: ManifestObject[];
+  try {
+    objects = await readManifests(paths);
+  } catch (err) {
+    if (err instanceof ManifestError) throw new UsageError(err.message);
+    throw err;
+  }
+  const profiles = objects.filter((o) => o.kind === KIND).map(withoutSource);
+  const namespaces = objects.filter(isNamespace).map((o) => withoutSource(o) as unknown as Namespace);
+  if (profiles.length === 0) throw new UsageError(`no ${KIND} found in ${paths.join(", ")}`);
+
+  const { policies, errors } = renderProfiles(profiles, namespaces, { operatorNamespace });
+  const notes: string[] = [];
+  if (namespaces.length === 0) notes.push("note: no Namespace objects were given, so no namespace is selected (add the cluster's namespaces with -f)");
+  return { stdout: formatPolicies(policies, format), stderr: [...errors, ...notes], code: errors.length > 0 ? 1 : 0 };
+}
+
+/** `netfence render -f <files or dirs>… [-o yaml|json]`: the NetworkPolicies netfence would create, offline. */
+export const renderCommand: Command<Values> = {
+  name: "render",
+  summary:
+    "Print the NetworkPolicies netfence would create for the IsolationProfiles and Namespaces in the given manifests (offline).\n" +
+    "  Invalid profiles print their validation messages (profile: field: message) and exit 1.",
+  options: {
+    filename: { type: "string", short: "f", multiple: true, valueName: "file|dir", description: "manifests with IsolationProfiles and Namespaces; repeatable, directories are read recursively" },
+    output: { type: "string", short: "o", valueName: "yaml|json", description: "output format", default: "yaml" },
+    "operator-namespace": { type: "string", valueName: "name", description: "netfence's own namespace, never selected unless includeSystem", default: DEFAULT_OPERATOR_NAMESPACE },
+  },
+  async run(values, positionals) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0] ?? ""}' (give files with -f)`);
+    const paths = values.filename ?? [];
+    if (paths.length === 0) throw new UsageError("give at least one file or directory with -f");
+    const format = values.output ?? "yaml";
+    if (format !== "yaml" && format !== "json") throw new UsageError(`-o must be yaml or json, got '${format}'`);
+    const out = await renderFromManifests(paths, format, values["operator-namespace"] ?? DEFAULT_OPERATOR_NAMESPACE);
+    process.stdout.write(out.stdout);
+    for (const line of out.stderr) console.error(line);
+    return out.code;
+  },
+};

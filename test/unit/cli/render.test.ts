@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "@jest/globals";
+import { parseAllDocuments } from "yaml";
+import { UsageError } from "../../../src/cli/command.js";
+import { renderCommand, renderFromManifests } from "../../../src/cli/render.js";
+
+const WALKTHROUGH = ["deploy/samples/walkthrough", "test/fixtures/walkthrough/cluster.yaml"];
+
+function tempManifest(text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), "netfence-render-"));
+  const file = join(dir, "objects.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+const NAMESPACES = "apiVersion: v1\nkind: Namespace\nmetadata: {name: dev}\n---\napiVersion: v1\nkind: Namespace\nmetadata: {name: kube-system}\n";
+
+describe("netfence render", () => {
+  it("prints the walkthrough's four policies for dev as YAML, sorted by namespace then name", async () => {
+    const out = await renderFromManifests(WALKTHROUGH, "yaml", "netfence-system");
+    const docs = parseAllDocuments(out.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace: string } });
+    expect(out.code).toBe(0);
+    expect(out.stderr).toEqual([]);
+    expect(docs.map((d) => `${d.kind} ${d.metadata.namespace}/${d.metadata.name}`)).toEqual([
+      "NetworkPolicy dev/netfence-walkthrough-s2-deny-ingress",
+      "NetworkPolicy dev/netfence-walkthrough-s3-deny-all",
+      "NetworkPolicy dev/netfence-walkthrough-s4-ipblock-except",
+      "NetworkPolicy dev/netfence-walkthrough-s5-same-namespace-label",
+    ]);
+  });
+
+  it("prints the same bytes whatever the order of the inputs", async () => {
+    const a = await renderFromManifests(WALKTHROUGH, "yaml", "netfence-system");
+    const b = await renderFromManifests([...WALKTHROUGH].reverse(), "yaml", "netfence-system");
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it("prints a JSON List with -o json", async () => {
+    const out = await renderFromManifests(WALKTHROUGH, "json", "netfence-system");
+    const list = JSON.parse(out.stdout) as { kind: string; items: unknown[] };
+    expect(list.kind).toBe("List");
+    expect(list.items).toHaveLength(4);
+  });
+
+  it.each<[string, string, number, string[]]>([
+    [
+      "an invalid profile prints profile: field: message and exits 1, still printing the valid ones",
+      `${NAMESPACES}---\napiVersion: netfence.io/v1alpha1\nkind: IsolationProfile\nmetadata: {name: bad}\nspec:\n  preset: allow-by-label\n  namespaces: {names: [dev]}\n  allowedPeers: [{ipBlock: {cidr: 10.3.0.0/16, except: [10.9.0.0/24]}}]\n---\napiVersion: netfence.io/v1alpha1\nkind: IsolationProfile\nmetadata: {name: good}\nspec: {preset: deny-ingress, namespaces: {names: [dev]}}\n`,
+      1,
+      ["bad: spec.allowedPeers[0].ipBlock.except[0]: 10.9.0.0/24 is not inside 10.3.0.0/16"],
+    ],
+    [
+      "profiles without Namespaces print a note and nothing else",
+      "apiVersion: netfence.io/v1alpha1\nkind: IsolationProfile\nmetadata: {name: good}\nspec: {preset: deny-ingress, namespaces: {names: [dev]}}\n",
+      0,
+      ["note: no Namespace objects were given, so no namespace is selected (add the cluster's namespaces with -f)"],
+    ],
+  ])("%s", async (_name, text, code, stderr) => {
+    const out = await renderFromManifests([tempManifest(text)], "yaml", "netfence-system");
+    expect(out.code).toBe(code);
+    expect(out.stderr).toEqual(stderr);
+    if (text.includes("name: good") && text.includes("kind: Namespace")) expect(out.stdout).toContain("name: netfence-good");
+  });
+
+  it("skips system namespaces even for an empty selector", async () => {
+    const text = `${NAMESPACES}---\napiVersion: netfence.io/v1alpha1\nkind: IsolationProfile\nmetadata: {name: good}\nspec: {preset: deny-ingress, namespaces: {selector: {}}}\n`;
+    const out = await renderFromManifests([tempManifest(text)], "yaml", "netfence-system");
+    expect(out.stdout).toContain("name: netfence-good");
+    expect(out.stdout).not.toContain("namespace: kube-system");
+  });
+
+  it.each<[string, string[], Record<string, unknown>, RegExp]>([
+    ["no -f is a usage error", [], {}, /at least one file/],
+    ["an unknown output format is a usage error", [], { filename: WALKTHROUGH, output: "table" }, /-o must be yaml or json/],
+    ["a missing file is a usage error", [], { filename: ["does/not/exist.yaml"] }, /no such file/],
+    ["files without profiles are a usage error", [], { filename: ["test/fixtures/walkthrough/cluster.yaml"] }, /no IsolationProfile found/],
+    ["a positional argument is a usage error", ["file.yaml"], { filename: WALKTHROUGH }, /unexpected argument/],
+  ])("%s", async (_name, positionals, values, message) => {
+    await expect(renderCommand.run(values, positionals)).rejects.toThrow(UsageError);
+    await expect(renderCommand.run(values, positionals)).rejects.toThrow(message);
+  });
+});
