@@ -27,8 +27,18 @@ function isScenario(value: unknown): value is Scenario {
   return typeof value === "object" && value !== null && "run" in value && typeof value.run === "function";
 }
 
+function withoutOwnOptions(argv: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--scenario" || arg === "-s") i++;
+    else if (!arg.startsWith("--scenario=") && arg !== "--help" && arg !== "-h") rest.push(arg);
+  }
+  return rest;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values, tokens } = parseArgs({ args: argv, options: { scenario: { type: "string", short: "s" }, help: { type: "boolean", short: "h" } }, strict: false, tokens: true });
+  const { values } = parseArgs({ args: argv, options: { scenario: { type: "string", short: "s" }, help: { type: "boolean", short: "h" } }, strict: false });
   const names = available();
   const name = typeof values.scenario === "string" ? values.scenario : undefined;
   if (values.help === true || name === undefined) {
@@ -45,8 +55,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // Everything that is not --scenario/--help goes to the scenario.
-  const own = new Set(tokens.filter((t) => t.kind === "option" && (t.name === "scenario" || t.name === "help")).flatMap((t) => (t.kind === "option" ? [t.index, ...(t.inlineValue === false && t.value !== undefined ? [t.index + 1] : [])] : [])));
-  const rest = argv.filter((_, i) => !own.has(i));
+  const rest = withoutOwnOptions(argv);
   console.log(`scenario ${mod.scenario.name}: ${mod.scenario.description}\n`);
   const numbers = await mod.scenario.run(rest);
   console.log(JSON.stringify({ scenario: mod.scenario.name, ...numbers }));
