@@ -5,7 +5,7 @@ import type { ParsedProfile } from "../../../src/api/types.js";
 import { readManifests } from "../../../src/io/manifests.js";
 import { canonicalSpec } from "../../../src/policy/canonical.js";
 import { specHash } from "../../../src/policy/hash.js";
-import type { Namespace, NetworkPolicy, NetworkPolicySpec } from "../../../src/policy/k8s.js";
+import type { Namespace, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec } from "../../../src/policy/k8s.js";
 import { renderProfile, renderProfiles, renderSpec } from "../../../src/policy/render.js";
 import { parse } from "yaml";
 
@@ -17,7 +17,7 @@ function parsed(spec: Record<string, unknown>, metadata: Record<string, unknown>
 
 const ns = (name: string, labels: Record<string, string> = {}): Namespace => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } } });
 const dev = { names: ["dev"] };
-const DNS = {
+const DNS: NetworkPolicyEgressRule = {
   to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
   ports: [
     { protocol: "TCP", port: 53 },
@@ -67,7 +67,7 @@ describe("renderSpec per preset", () => {
       { podSelector: { matchLabels: { a: "1", b: "2" }, matchExpressions: [{ key: "z", operator: "In", values: ["x", "y"] }] }, policyTypes: ["Ingress"] },
     ],
   ])("%s", (_name, spec, expected) => {
-    expect(renderSpec(parsed(spec as Record<string, unknown>).spec)).toEqual(expected);
+    expect(renderSpec(parsed(spec).spec)).toEqual(expected);
   });
 
   it("points DNS where the options say", () => {
@@ -89,7 +89,7 @@ describe("renderProfile", () => {
     const profile = parsed({ preset: "deny-ingress", namespaces: { names: ["dev", "test", "kube-system"] } }, { name: "lockdown", uid: "u-42" });
     const policies = renderProfile(profile, namespaces);
     expect(policies.map((p) => p.metadata.namespace)).toEqual(["dev", "test"]);
-    expect(policies[0]).toEqual<NetworkPolicy>({
+    const expected: NetworkPolicy = {
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
       metadata: {
@@ -100,7 +100,8 @@ describe("renderProfile", () => {
         ownerReferences: [{ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", name: "lockdown", uid: "u-42", controller: true, blockOwnerDeletion: false }],
       },
       spec: { podSelector: {}, policyTypes: ["Ingress"] },
-    });
+    };
+    expect(policies[0]).toEqual(expected);
   });
 
   it("leaves out the owner reference of a profile that has no uid yet (read from a file)", () => {
