@@ -1,13 +1,14 @@
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { checkCommand } from "./check.js";
 import { controlplaneCommand } from "./controlplane.js";
+import { demoCommand } from "./demo.js";
 import { explainCommand } from "./explain.js";
 import { matrixCommand } from "./matrix.js";
 import { renderCommand } from "./render.js";
 
 
 /** Every `netfence` subcommand; later commands register here. */
-const commands: Command<never>[] = [controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand];
+const commands: Command<never>[] = [controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand, demoCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

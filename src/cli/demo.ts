@@ -1,0 +1,44 @@
+import { packageRoot } from "../controlplane/binaries.js";
+import { runDemo } from "../demo/demo.js";
+import type { Command } from "./command.js";
+
+interface Values {
+  "keep-dir"?: boolean;
+}
+
+/** `netfence demo`: the walkthrough reproduced on a local control plane (see src/demo/demo.ts). */
+export const demoCommand: Command<Values> = {
+  name: "demo",
+  summary:
+    "Replay the namespace-isolation walkthrough on a local control plane: apply the sample profiles one after another,\n" +
+    "  show `kubectl get isop` and the `netfence matrix` grid for each state, and check them against the walkthrough.\n" +
+    "  Builds the control plane on first use (needs Go); Ctrl-C cleans up.",
+  options: {
+    "keep-dir": { type: "boolean", description: "keep the control plane's data directory (logs, kubeconfig) afterwards" },
+  },
+  async run(values) {
+    const aborter = new AbortController();
+    const interrupt = () => {
+      console.error("\ninterrupted; cleaning up…");
+      aborter.abort(new Error("interrupted"));
+    };
+    process.once("SIGINT", interrupt);
+    process.once("SIGTERM", interrupt);
+    try {
+      const result = await runDemo({
+        root: packageRoot,
+        print: (text) => console.log(text),
+        progress: (text) => console.error(text),
+        signal: aborter.signal,
+        keepDir: values["keep-dir"] === true,
+      });
+      return result.statesMatched === result.states ? 0 : 1;
+    } catch (err) {
+      if (aborter.signal.aborted) return 130;
+      throw err;
+    } finally {
+      process.off("SIGINT", interrupt);
+      process.off("SIGTERM", interrupt);
+    }
+  },
+};

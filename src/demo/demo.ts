@@ -1,0 +1,203 @@
+/**
+ * `netfence demo`: the walkthrough, reproduced with IsolationProfiles on a real
+ * local control plane. Starts the control plane (building it on first use),
+ * installs the CRD, creates the walkthrough's namespaces and pods, starts the
+ * operator, then applies the sample profiles one after another and, for each
+ * state, prints `kubectl get isop` and the `netfence matrix` grid and checks the
+ * grid against the walkthrough's expected connectivity.
+ */
+import { join } from "node:path";
+import { GROUP, PLURAL, VERSION } from "../api/constants.js";
+import type { IsolationProfile } from "../api/types.js";
+import { computeMatrix, formatTable } from "../cli/matrix.js";
+import { ControlPlane } from "../controlplane/controlplane.js";
+import { getJson } from "../io/client.js";
+import { loadKubeConfig } from "../io/kubeconfig.js";
+import { readManifests, withoutSource, type ManifestObject } from "../io/manifests.js";
+import { matrixCells } from "../policy/reachability.js";
+import { Kubectl } from "./kubectl.js";
+import { OperatorProcess } from "./operator.js";
+import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type State, type Step } from "./walkthrough.js";
+
+export interface DemoOptions {
+  /** The repository root: fixtures, samples, the CRD and bin/netfence.js are read from here. */
+  root: string;
+  /** The demo's story (stdout). */
+  print: (text: string) => void;
+  /** Progress and diagnostics (stderr). */
+  progress: (text: string) => void;
+  /** Ctrl-C: stop between steps and clean up. */
+  signal: AbortSignal;
+  /** Keep the control plane's data directory (logs, kubeconfig) after the demo. */
+  keepDir?: boolean;
+}
+
+export interface DemoResult {
+  statesMatched: number;
+  states: number;
+  /** Seconds from a running control plane to the last grid. */
+  walkSeconds: number;
+  /** Seconds to build (first run only) and start the control plane. */
+  controlPlaneSeconds: number;
+}
+
+const OPERATOR_NAMESPACE = "netfence-system";
+const CRD_FILE = "crds/isolationprofiles.netfence.io.yaml";
+const SETTLE_TIMEOUT_MS = 30_000;
+
+const seconds = (since: number) => (Date.now() - since) / 1000;
+const rule = (title: string) => `── ${title} ${"─".repeat(Math.max(3, 76 - title.length))}`;
+
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const { print, progress, signal } = options;
+  const t0 = Date.now();
+  progress("starting the local control plane (built from the official Go modules on first use; cached afterwards)");
+  const plane = await ControlPlane.start({ progress: (line) => progress(`  ${line}`), ...(options.keepDir ? { keepDir: true } : {}) });
+  const controlPlaneSeconds = seconds(t0);
+  let operator: OperatorProcess | undefined;
+  try {
+    signal.throwIfAborted();
+    const t1 = Date.now();
+    const kubectl = new Kubectl(plane.binaries.kubectl, plane.kubeconfigPath);
+    const kc = loadKubeConfig({ kubeconfig: plane.kubeconfigPath });
+    print(`Control plane at ${plane.server} (no kubelet: pods are stored, never run)`);
+    print(`  export KUBECONFIG=${plane.kubeconfigPath}\n`);
+
+    await installCrd(kubectl, options.root);
+    signal.throwIfAborted();
+    await createCluster(kubectl, options.root, print);
+    signal.throwIfAborted();
+
+    operator = await OperatorProcess.start(options.root, plane.kubeconfigPath, OPERATOR_NAMESPACE);
+    await operator.ready(SETTLE_TIMEOUT_MS, signal);
+    print(`Operator running: netfence run --namespace=${OPERATOR_NAMESPACE} (pid ${String(operator.pid)})\n`);
+
+    let matched = 0;
+    let previous: string | undefined;
+    for (const state of STATES) {
+      signal.throwIfAborted();
+      const ok = await walkState(state, previous, { kubectl, kc, kubeconfig: plane.kubeconfigPath, root: options.root, print, signal, operator });
+      if (ok) matched++;
+      if (state.sample) previous = await profileName(options.root, state.sample);
+    }
+    const walkSeconds = seconds(t1);
+    print(`walkthrough reproduced: ${String(matched)}/${String(STATES.length)} states match`);
+    progress(`demo took ${walkSeconds.toFixed(1)}s after the control plane was up (control plane: ${controlPlaneSeconds.toFixed(1)}s)`);
+    return { statesMatched: matched, states: STATES.length, walkSeconds, controlPlaneSeconds };
+  } finally {
+    progress("cleaning up: stopping the operator and the control plane");
+    await operator?.stop();
+    await plane.stop();
+  }
+}
+
+async function installCrd(kubectl: Kubectl, root: string): Promise<void> {
+  await kubectl.run(["apply", "--server-side", "-f", join(root, CRD_FILE)]);
+  await kubectl.run(["wait", "--for=condition=Established", "--timeout=30s", "crd/isolationprofiles.netfence.io"]);
+}
+
+interface PodStatus {
+  podIP?: string;
+  podIPs?: { ip: string }[];
+}
+
+/** The walkthrough's namespaces and pods, then each pod's IP through the status subresource. */
+async function createCluster(kubectl: Kubectl, root: string, print: (text: string) => void): Promise<void> {
+  const objects = (await readManifests([join(root, FIXTURES_DIR, "cluster.yaml")])).map(withoutSource) as ManifestObject[];
+  const operatorNamespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } };
+  const items = [operatorNamespace, ...objects.map(({ status: _status, ...rest }) => rest)];
+  await kubectl.run(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+  const pods: string[] = [];
+  for (const pod of objects.filter((o) => o.kind === "Pod")) {
+    const { name = "", namespace = "default" } = (pod.metadata ?? {}) as { name?: string; namespace?: string };
+    const status = (pod.status ?? {}) as PodStatus;
+    await kubectl.run(["patch", "pod", name, "-n", namespace, "--subresource=status", "--type=merge", "-p", JSON.stringify({ status })]);
+    pods.push(`${namespace}/${name} ${status.podIP ?? "(no IP)"}`);
+  }
+  print(`Walkthrough cluster: namespaces ${NAMESPACES.join(", ")}; pods ${pods.join(", ")}\n`);
+}
+
+async function profileName(root: string, sample: string): Promise<string> {
+  const [profile] = await readManifests([join(root, sample)]);
+  return (profile?.metadata as { name?: string } | undefined)?.name ?? "";
+}
+
+interface WalkContext {
+  kubectl: Kubectl;
+  kc: ReturnType<typeof loadKubeConfig>;
+  /** The control plane's kubeconfig file: `netfence matrix` reads the live cluster through it. */
+  kubeconfig: string;
+  root: string;
+  print: (text: string) => void;
+  signal: AbortSignal;
+  operator: OperatorProcess;
+}
+
+/** One state: replace the previous profile with this one, wait until it is Ready, then each step's grid. */
+async function walkState(state: State, previous: string | undefined, ctx: WalkContext): Promise<boolean> {
+  const { kubectl, print } = ctx;
+  print(rule(`${state.id}: ${state.title}`));
+  if (previous) {
+    print(`$ kubectl delete isop ${previous}`);
+    await kubectl.run(["delete", "isop", previous, "--wait=true", "--timeout=30s"]);
+  }
+  if (state.sample) {
+    const name = await profileName(ctx.root, state.sample);
+    print(`$ kubectl apply -f ${state.sample}`);
+    await kubectl.run(["apply", "-f", join(ctx.root, state.sample)]);
+    await settled(ctx, name);
+    print(`$ kubectl get isop ${name}`);
+    print((await kubectl.run(["get", "isop", name])).trimEnd());
+  } else {
+    print("(no IsolationProfile)");
+  }
+  let ok = true;
+  for (const step of state.steps) ok = (await walkStep(step, ctx)) && ok;
+  print("");
+  return ok;
+}
+
+async function walkStep(step: Step, ctx: WalkContext): Promise<boolean> {
+  const { kubectl, print } = ctx;
+  if (step.label) {
+    const { namespace, pod, key, value } = step.label;
+    print(`$ kubectl label pod ${pod} -n ${namespace} ${key}=${value}`);
+    await kubectl.run(["label", "pod", pod, "-n", namespace, `${key}=${value}`]);
+  }
+  const probes = await loadProbes(ctx.root, step);
+  const request = { input: { kubeconfig: ctx.kubeconfig }, namespaces: [...NAMESPACES], externals: [] };
+  const icmp = await computeMatrix({ ...request, traffic: { protocol: "ICMP" } });
+  const tcp = await computeMatrix({ ...request, traffic: { protocol: "TCP", port: "80" } });
+  print(`$ netfence matrix -n ${NAMESPACES.join(",")} --protocol ICMP   # ${step.caption}`);
+  print(formatTable(icmp.matrix));
+  const results = [
+    { protocol: "ICMP (ping)", ...compare(matrixCells(icmp.matrix), probes, "ICMP") },
+    { protocol: "TCP/80", ...compare(matrixCells(tcp.matrix), probes, "TCP") },
+  ];
+  const ok = results.every((r) => r.mismatches.length === 0 && r.total > 0);
+  print(results.map((r) => `${r.mismatches.length === 0 ? "✓" : "✗"} ${r.protocol}: ${String(r.matched)}/${String(r.total)} probes as in the walkthrough`).join("   "));
+  for (const r of results) for (const m of r.mismatches) print(`  ✗ ${r.protocol} ${m}`);
+  return ok;
+}
+
+/** Until the operator has observed the profile's generation and reports Ready=True. */
+async function settled(ctx: WalkContext, name: string): Promise<void> {
+  const deadline = Date.now() + SETTLE_TIMEOUT_MS;
+  const path = `/apis/${GROUP}/${VERSION}/${PLURAL}/${name}`;
+  let last = "not read yet";
+  for (;;) {
+    ctx.signal.throwIfAborted();
+    try {
+      const profile = (await getJson(ctx.kc, path, { timeoutMs: 5000 })) as IsolationProfile;
+      const ready = profile.status?.conditions?.find((c) => c.type === "Ready");
+      if (profile.status?.observedGeneration === profile.metadata.generation && ready?.status === "True") return;
+      last = ready ? `Ready=${ready.status} (${ready.reason}): ${ready.message}` : "no Ready condition yet";
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`IsolationProfile ${name} not Ready after ${String(SETTLE_TIMEOUT_MS / 1000)}s: ${last}\noperator logs:\n${ctx.operator.logs()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
