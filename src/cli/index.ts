@@ -5,10 +5,11 @@ import { demoCommand } from "./demo.js";
 import { explainCommand } from "./explain.js";
 import { matrixCommand } from "./matrix.js";
 import { renderCommand } from "./render.js";
+import { runCommand } from "./run.js";
 
 
 /** Every `netfence` subcommand; later commands register here. */
-const commands: Command<never>[] = [controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand, demoCommand];
+const commands: Command<never>[] = [runCommand, controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand, demoCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

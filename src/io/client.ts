@@ -34,16 +34,37 @@ export function apiUrl(kc: KubeConfig, path: string, query: GetJsonOptions["quer
 }
 
 export async function getJson(kc: KubeConfig, path: string, options: GetJsonOptions = {}): Promise<unknown> {
+  return requestJson(kc, "GET", path, options);
+}
+
+export interface RequestJsonOptions extends GetJsonOptions {
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Content-Type of the body; default application/json. */
+  contentType?: string;
+}
+
+/**
+ * A JSON request in the wire shape: generated clients serialize typed bodies
+ * through their models (an ingress rule's `from` is the model's `_from`), so a
+ * plain object loses fields there. Writes of plain objects go through here.
+ */
+export async function requestJson(kc: KubeConfig, method: string, path: string, options: RequestJsonOptions = {}): Promise<unknown> {
   const url = apiUrl(kc, path, options.query);
-  const request: https.RequestOptions = { method: "GET", headers: {} };
+  const request: https.RequestOptions = { method, headers: {} };
   await kc.applyToHTTPSOptions(request);
-  const headers = { ...(request.headers as Record<string, string | string[] | undefined>), Accept: options.accept ?? "application/json" };
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  const headers = {
+    ...(request.headers as Record<string, string | string[] | undefined>),
+    Accept: options.accept ?? "application/json",
+    ...(payload === undefined ? {} : { "Content-Type": options.contentType ?? "application/json" }),
+  };
   const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000), ...(options.signal ? [options.signal] : [])];
   const send = url.protocol === "http:" ? http.request : https.request;
   const agent = request.agent;
   try {
     return await new Promise<unknown>((resolve, reject) => {
-      const req = send(url, { ...request, headers, signal: AbortSignal.any(signals) }, (res) => {
+      const req = send(url, { ...request, method, headers, signal: AbortSignal.any(signals) }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", reject);
@@ -53,18 +74,18 @@ export async function getJson(kc: KubeConfig, path: string, options: GetJsonOpti
           if (status < 200 || status > 299) {
             const responseHeaders: Record<string, string> = {};
             for (const [key, value] of Object.entries(res.headers)) if (typeof value === "string") responseHeaders[key] = value;
-            reject(new ApiException(status, `GET ${url.pathname} failed`, text, responseHeaders));
+            reject(new ApiException(status, `${method} ${url.pathname} failed`, text, responseHeaders));
             return;
           }
           try {
-            resolve(JSON.parse(text));
+            resolve(text ? JSON.parse(text) : undefined);
           } catch (err) {
-            reject(new Error(`GET ${url.pathname}: the API server sent invalid JSON: ${err instanceof Error ? err.message : String(err)}`));
+            reject(new Error(`${method} ${url.pathname}: the API server sent invalid JSON: ${err instanceof Error ? err.message : String(err)}`));
           }
         });
       });
       req.on("error", reject);
-      req.end();
+      req.end(payload);
     });
   } finally {
     // client-node makes a new agent per call; close its sockets now rather than at GC.

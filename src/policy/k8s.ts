@@ -61,7 +61,7 @@ export interface Pod {
   apiVersion?: "v1";
   kind?: "Pod";
   metadata: ObjectMeta;
-  spec?: { containers?: { name: string; ports?: ContainerPort[] }[] };
+  spec?: { containers?: { name: string; image?: string; ports?: ContainerPort[] }[] };
   status?: { podIP?: string; podIPs?: { ip: string }[] };
 }
 

@@ -5,6 +5,7 @@ import { fileURLToPath } from "node:url";
 import * as k8s from "@kubernetes/client-node";
 import { GROUP, PLURAL, VERSION } from "../../src/api/constants.js";
 import type { IsolationProfile, IsolationProfileSpec } from "../../src/api/types.js";
+import { getJson } from "../../src/io/client.js";
 import { readManifests } from "../../src/io/manifests.js";
 import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { policyName } from "../../src/policy/naming.js";
@@ -15,12 +16,10 @@ const run = promisify(execFile);
 
 export class Profiles {
   private readonly custom: k8s.CustomObjectsApi;
-  private readonly net: k8s.NetworkingV1Api;
 
   /** `label` ("key=value") is put on every profile: the operator under test selects it. */
-  constructor(kc: k8s.KubeConfig, private readonly label: string) {
+  constructor(private readonly kc: k8s.KubeConfig, private readonly label: string) {
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    this.net = kc.makeApiClient(k8s.NetworkingV1Api);
   }
 
   private labels(): Record<string, string> {
@@ -69,7 +68,8 @@ export class Profiles {
 
   async readPolicy(namespace: string, name: string): Promise<NetworkPolicy | undefined> {
     try {
-      return (await this.net.readNamespacedNetworkPolicy({ namespace, name })) as unknown as NetworkPolicy;
+      // The wire shape (`from`, not the typed model's `_from`), as kubectl shows it.
+      return (await getJson(this.kc, `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/${name}`)) as NetworkPolicy;
     } catch (err) {
       if (statusCode(err) === 404) return undefined;
       throw err;

@@ -1,0 +1,98 @@
+import { defaultRunConfig, run, type RunConfig } from "../main.js";
+import { isLogLevel } from "../observability/logger.js";
+import { UsageError, type Command } from "./command.js";
+
+interface Values {
+  kubeconfig?: string;
+  namespace?: string;
+  "profile-selector"?: string;
+  "leader-elect"?: boolean;
+  "lease-name"?: string;
+  "metrics-addr"?: string;
+  "health-addr"?: string;
+  concurrency?: string;
+  qps?: string;
+  burst?: string;
+  "log-level"?: string;
+  "dns-namespace"?: string;
+  "dns-pod-selector"?: string;
+  "resync-period"?: string;
+  "write-concurrency"?: string;
+}
+
+function positiveNumber(flag: string, value: string | undefined, fallback: number, integer = true): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${flag}: expected a positive ${integer ? "integer" : "number"}, got '${value}'`);
+  return n;
+}
+
+/** "k8s-app=kube-dns,tier=dns" → matchLabels. */
+export function parseLabelSelector(flag: string, value: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of value.split(",").filter(Boolean)) {
+    const [k, v, ...rest] = part.split("=");
+    if (!k || v === undefined || rest.length) throw new UsageError(`--${flag}: expected key=value[,key=value…], got '${value}'`);
+    out[k.trim()] = v.trim();
+  }
+  return out;
+}
+
+/** "90s", "10m", "1h" or seconds. */
+export function parseDuration(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(value.trim());
+  if (!m) throw new UsageError(`--${flag}: expected a duration like 30s, 10m or 1h, got '${value}'`);
+  const n = Number(m[1]);
+  return m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : n;
+}
+
+export function toRunConfig(v: Values): RunConfig {
+  const d = defaultRunConfig;
+  const logLevel = v["log-level"] ?? d.logLevel;
+  if (!isLogLevel(logLevel)) throw new UsageError(`--log-level: expected trace, debug, info, warn, error, fatal or silent, got '${logLevel}'`);
+  return {
+    kubeconfig: v.kubeconfig,
+    namespace: v.namespace,
+    profileSelector: v["profile-selector"],
+    leaderElect: v["leader-elect"] ?? d.leaderElect,
+    leaseName: v["lease-name"] ?? d.leaseName,
+    metricsAddr: v["metrics-addr"] ?? d.metricsAddr,
+    healthAddr: v["health-addr"] ?? d.healthAddr,
+    concurrency: positiveNumber("concurrency", v.concurrency, d.concurrency),
+    qps: positiveNumber("qps", v.qps, d.qps, false),
+    burst: positiveNumber("burst", v.burst, d.burst),
+    logLevel,
+    dnsNamespace: v["dns-namespace"] ?? d.dnsNamespace,
+    dnsPodSelector: v["dns-pod-selector"] ? { matchLabels: parseLabelSelector("dns-pod-selector", v["dns-pod-selector"]) } : d.dnsPodSelector,
+    resyncSeconds: v["resync-period"] ? parseDuration("resync-period", v["resync-period"]) : d.resyncSeconds,
+    writeConcurrency: positiveNumber("write-concurrency", v["write-concurrency"], d.writeConcurrency),
+  };
+}
+
+const d = defaultRunConfig;
+
+/** `netfence run`: the operator. */
+export const runCommand: Command<Values> = {
+  name: "run",
+  summary: "Run the operator: reconcile IsolationProfiles into NetworkPolicies, heal drift, report status.",
+  options: {
+    kubeconfig: { type: "string", valueName: "path", description: "kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)" },
+    namespace: { type: "string", valueName: "ns", description: "netfence's own namespace: the leader Lease lives here and it is never isolated (default: the pod's namespace, else netfence-system)" },
+    "profile-selector": { type: "string", valueName: "selector", description: "only reconcile IsolationProfiles matching this label selector (e.g. tier=canary); default all" },
+    "leader-elect": { type: "boolean", description: "elect a leader on a Lease so only one replica writes (15s lease, 10s renew deadline, 2s retry)" },
+    "lease-name": { type: "string", valueName: "name", description: "name of the leader-election Lease", default: d.leaseName },
+    "metrics-addr": { type: "string", valueName: "addr", description: "address of /metrics; 0 disables", default: d.metricsAddr },
+    "health-addr": { type: "string", valueName: "addr", description: "address of /healthz and /readyz; 0 disables", default: d.healthAddr },
+    concurrency: { type: "string", valueName: "n", description: "profiles reconciled in parallel", default: String(d.concurrency) },
+    "write-concurrency": { type: "string", valueName: "n", description: "writes in flight within one reconcile", default: String(d.writeConcurrency) },
+    qps: { type: "string", valueName: "n", description: "sustained API writes per second", default: String(d.qps) },
+    burst: { type: "string", valueName: "n", description: "API writes allowed in a burst", default: String(d.burst) },
+    "log-level": { type: "string", valueName: "level", description: "trace|debug|info|warn|error|fatal|silent", default: d.logLevel },
+    "dns-namespace": { type: "string", valueName: "ns", description: "namespace of cluster DNS for allowDNS", default: d.dnsNamespace },
+    "dns-pod-selector": { type: "string", valueName: "k=v,…", description: "labels of cluster DNS pods for allowDNS", default: "k8s-app=kube-dns" },
+    "resync-period": { type: "string", valueName: "duration", description: "re-check every profile this often (no writes when nothing changed)", default: "10m" },
+  },
+  async run(values) {
+    return run(toRunConfig(values));
+  },
+};

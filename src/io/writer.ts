@@ -1,0 +1,169 @@
+/**
+ * The controller's writes, on @kubernetes/client-node: NetworkPolicies
+ * (create, server-side apply, dry run, delete, detach), profile status and
+ * finalizers, and Events. Every call returns a WriteResult and never throws,
+ * so one failing namespace never stops a pass.
+ */
+import * as k8s from "@kubernetes/client-node";
+import type { Logger } from "pino";
+import { API_VERSION, ANNOTATION_SPEC_HASH, FIELD_MANAGER, GROUP, KIND, LABEL_MANAGED_BY, LABEL_PROFILE, PLURAL, VERSION } from "../api/constants.js";
+import type { IsolationProfile, IsolationProfileStatus } from "../api/types.js";
+import type { EventRecorder, PolicyWriter, ProfileWriter, WriteResult } from "../controller/ports.js";
+import type { NetworkPolicy } from "../policy/k8s.js";
+import { getJson, requestJson } from "./client.js";
+import { classify } from "./errors.js";
+import type { TokenBucket } from "../controller/ratelimit.js";
+
+const ssa = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.ServerSideApply);
+const merge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+const OK: WriteResult = { ok: true };
+
+/** Maps any error to a WriteFailure; a namespace that is gone or terminating is flagged. */
+export function failure(err: unknown): WriteResult {
+  const e = classify(err);
+  const text = e.message.toLowerCase();
+  const namespaceGone = (e.kind === "Forbidden" && text.includes("being terminated")) || (e.kind === "NotFound" && text.includes("namespaces"));
+  return { ok: false, kind: e.kind, retryable: e.retryable, namespaceGone, message: e.message };
+}
+
+async function attempt(limiter: TokenBucket | undefined, call: () => Promise<unknown>): Promise<WriteResult> {
+  try {
+    const wait = limiter?.reserve() ?? 0;
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await call();
+    return OK;
+  } catch (err) {
+    return failure(err);
+  }
+}
+
+/**
+ * The wire body of a generated policy (apiVersion/kind set, no server fields).
+ * Plain JSON: never pass it where client-node serializes through its typed
+ * models, which would drop an ingress rule's `from` (the model calls it `_from`).
+ */
+function body(policy: NetworkPolicy): NetworkPolicy {
+  const { name, namespace, labels, annotations, ownerReferences } = policy.metadata;
+  return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace, labels, annotations, ownerReferences }, spec: policy.spec };
+}
+
+export class KubePolicyWriter implements PolicyWriter {
+  private readonly net: k8s.NetworkingV1Api;
+
+  constructor(private readonly kc: k8s.KubeConfig, private readonly limiter?: TokenBucket) {
+    this.net = kc.makeApiClient(k8s.NetworkingV1Api);
+  }
+
+  create(policy: NetworkPolicy): Promise<WriteResult> {
+    const namespace = policy.metadata.namespace ?? "";
+    return attempt(this.limiter, () =>
+      requestJson(this.kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`, { body: body(policy), query: { fieldManager: FIELD_MANAGER } }),
+    );
+  }
+
+  apply(policy: NetworkPolicy): Promise<WriteResult> {
+    const { name, namespace = "" } = policy.metadata;
+    return attempt(this.limiter, () =>
+      this.net.patchNamespacedNetworkPolicy({ name, namespace, body: body(policy), fieldManager: FIELD_MANAGER, force: true }, ssa),
+    );
+  }
+
+  dryRun(policy: NetworkPolicy): Promise<WriteResult> {
+    const { name, namespace = "" } = policy.metadata;
+    return attempt(this.limiter, () =>
+      this.net.patchNamespacedNetworkPolicy({ name, namespace, body: body(policy), fieldManager: FIELD_MANAGER, force: true, dryRun: "All" }, ssa),
+    );
+  }
+
+  remove(policy: NetworkPolicy): Promise<WriteResult> {
+    const { name, namespace = "", uid } = policy.metadata;
+    return attempt(this.limiter, () =>
+      this.net.deleteNamespacedNetworkPolicy({ name, namespace, body: uid ? { preconditions: { uid } } : {} }).catch((err: unknown) => {
+        if (classify(err).kind === "NotFound") return undefined;
+        throw err;
+      }),
+    );
+  }
+
+  detach(policy: NetworkPolicy, profileUid: string): Promise<WriteResult> {
+    const { name, namespace = "", resourceVersion, ownerReferences = [] } = policy.metadata;
+    const patch = {
+      metadata: {
+        resourceVersion,
+        labels: { [LABEL_MANAGED_BY]: null, [LABEL_PROFILE]: null },
+        annotations: { [ANNOTATION_SPEC_HASH]: null },
+        ownerReferences: ownerReferences.filter((o) => o.uid !== profileUid),
+      },
+    };
+    return attempt(this.limiter, () => this.net.patchNamespacedNetworkPolicy({ name, namespace, body: patch }, merge));
+  }
+
+  async read(namespace: string, name: string): Promise<NetworkPolicy | undefined> {
+    try {
+      // Plain JSON (the wire shape), like the informer cache holds.
+      return (await getJson(this.kc, `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies/${name}`)) as NetworkPolicy;
+    } catch (err) {
+      if (classify(err).kind === "NotFound") return undefined;
+      throw err;
+    }
+  }
+}
+
+export class KubeProfileWriter implements ProfileWriter {
+  private readonly custom: k8s.CustomObjectsApi;
+
+  constructor(kc: k8s.KubeConfig, private readonly limiter?: TokenBucket) {
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  /** Server-side apply on /status: fields netfence stops setting are removed. */
+  writeStatus(profile: IsolationProfile, status: IsolationProfileStatus): Promise<WriteResult> {
+    const name = profile.metadata.name;
+    const patch = { apiVersion: API_VERSION, kind: KIND, metadata: { name }, status };
+    return attempt(this.limiter, () =>
+      this.custom.patchClusterCustomObjectStatus({ group: GROUP, version: VERSION, plural: PLURAL, name, body: patch, fieldManager: FIELD_MANAGER, force: true }, ssa),
+    );
+  }
+
+  setFinalizers(profile: IsolationProfile, finalizers: string[]): Promise<WriteResult> {
+    const name = profile.metadata.name;
+    const patch = { metadata: { finalizers, resourceVersion: profile.metadata.resourceVersion } };
+    return attempt(this.limiter, () => this.custom.patchClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name, body: patch }, merge));
+  }
+}
+
+/**
+ * events.k8s.io/v1 Events on profiles (cluster-scoped, so recorded in the
+ * "default" namespace as kubectl describe expects). Identical events within
+ * ten minutes are skipped so a hot loop cannot flood the API server.
+ */
+export class KubeEventRecorder implements EventRecorder {
+  private readonly events: k8s.EventsV1Api;
+  private readonly recent = new Map<string, number>();
+
+  constructor(kc: k8s.KubeConfig, private readonly instance: string, private readonly log: Logger, private readonly dedupMs = 600_000) {
+    this.events = kc.makeApiClient(k8s.EventsV1Api);
+  }
+
+  record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string): void {
+    const key = `${profile.metadata.uid ?? profile.metadata.name}/${reason}/${message}`;
+    const now = Date.now();
+    if ((this.recent.get(key) ?? 0) > now - this.dedupMs) return;
+    this.recent.set(key, now);
+    if (this.recent.size > 10_000) this.recent.clear();
+    const event: k8s.EventsV1Event = {
+      metadata: { generateName: `${profile.metadata.name}.`, namespace: "default" },
+      eventTime: new k8s.V1MicroTime(now),
+      reportingController: "netfence.io/controller",
+      reportingInstance: this.instance.slice(0, 128),
+      action: reason,
+      reason,
+      type,
+      note: message.slice(0, 1024),
+      regarding: { apiVersion: API_VERSION, kind: KIND, name: profile.metadata.name, uid: profile.metadata.uid ?? "", resourceVersion: profile.metadata.resourceVersion ?? "" },
+    };
+    this.events.createNamespacedEvent({ namespace: "default", body: event }).catch((err: unknown) => {
+      this.log.debug({ err: classify(err).message, reason }, "Could not record event");
+    });
+  }
+}

@@ -1,0 +1,256 @@
+/**
+ * Composition root of `netfence run`: config → logger → clients → caches →
+ * controller → servers; SIGTERM drains in-flight work and releases the lease.
+ */
+import { hostname } from "node:os";
+import { readFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { DEFAULT_DNS_NAMESPACE, DEFAULT_OPERATOR_NAMESPACE, GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE, PLURAL, VERSION } from "./api/constants.js";
+import type { IsolationProfile } from "./api/types.js";
+import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "./controller/mappers.js";
+import { WorkQueue } from "./controller/queue.js";
+import { TokenBucket } from "./controller/ratelimit.js";
+import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
+import { createInformer, type Informer } from "./io/informer.js";
+import { loadKubeConfig } from "./io/kubeconfig.js";
+import type { LeaderElector } from "./io/leader.js";
+import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
+import { serve, probeRoute } from "./observability/http.js";
+import { createLogger, type Logger, type LogLevel } from "./observability/logger.js";
+import { Metrics } from "./observability/metrics.js";
+import type { LabelSelector, Namespace, NetworkPolicy, Pod } from "./policy/k8s.js";
+
+export interface RunConfig {
+  kubeconfig?: string;
+  namespace?: string;
+  /** Only reconcile IsolationProfiles with these labels (label selector syntax); all when empty. */
+  profileSelector?: string;
+  leaderElect: boolean;
+  leaseName: string;
+  metricsAddr: string;
+  healthAddr: string;
+  concurrency: number;
+  qps: number;
+  burst: number;
+  logLevel: LogLevel;
+  dnsNamespace: string;
+  dnsPodSelector: LabelSelector;
+  resyncSeconds: number;
+  /** Parallel writes within one reconcile. */
+  writeConcurrency: number;
+}
+
+const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+export function operatorNamespace(explicit: string | undefined): string {
+  if (explicit) return explicit;
+  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
+  try {
+    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim();
+  } catch {
+    return DEFAULT_OPERATOR_NAMESPACE;
+  }
+}
+
+export const defaultRunConfig: RunConfig = {
+  leaderElect: false,
+  leaseName: "netfence-leader",
+  metricsAddr: ":8080",
+  healthAddr: ":8081",
+  concurrency: 4,
+  qps: 50,
+  burst: 100,
+  logLevel: "info",
+  dnsNamespace: DEFAULT_DNS_NAMESPACE,
+  dnsPodSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+  resyncSeconds: 600,
+  writeConcurrency: 32,
+};
+
+interface Caches {
+  profiles: Informer<IsolationProfile>;
+  namespaces: Informer<Namespace>;
+  pods: Informer<Pod>;
+  policies: Informer<NetworkPolicy>;
+}
+
+function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | undefined): Caches {
+  return {
+    profiles: createInformer<IsolationProfile>(kc, {
+      name: "isolationprofiles",
+      path: `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+      ...(profileSelector ? { labelSelector: profileSelector } : {}),
+      logger: log,
+    }),
+    namespaces: createInformer<Namespace>(kc, { name: "namespaces", path: "/api/v1/namespaces", metadataOnly: true, logger: log }),
+    pods: createInformer<Pod>(kc, { name: "pods", path: "/api/v1/pods", metadataOnly: true, logger: log }),
+    policies: createInformer<NetworkPolicy>(kc, {
+      name: "networkpolicies",
+      path: "/apis/networking.k8s.io/v1/networkpolicies",
+      labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`,
+      logger: log,
+    }),
+  };
+}
+
+/** Runs the operator until SIGTERM/SIGINT; resolves with the exit code. */
+export async function run(config: RunConfig): Promise<number> {
+  const log = createLogger({ level: config.logLevel });
+  const kc = loadKubeConfig({ kubeconfig: config.kubeconfig });
+  const ownNamespace = operatorNamespace(config.namespace);
+  const identity = `${hostname()}_${String(process.pid)}`;
+  const metrics = new Metrics();
+  const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
+  const caches = createCaches(kc, log, config.profileSelector);
+  const index = new ProfileIndex(caches.profiles, ownNamespace);
+  const driftSuspects = new Set<string>();
+
+  const deps: ReconcileDeps = {
+    profiles: caches.profiles,
+    namespaces: caches.namespaces,
+    pods: caches.pods,
+    policies: caches.policies,
+    writer: new KubePolicyWriter(kc, limiter),
+    profileWriter: new KubeProfileWriter(kc, limiter),
+    events: new KubeEventRecorder(kc, identity, log),
+    metrics,
+    driftSuspects,
+    render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
+    writeConcurrency: config.writeConcurrency,
+    now: () => new Date(),
+    log,
+  };
+
+  const queue = new WorkQueue({
+    concurrency: config.concurrency,
+    qps: Math.max(config.qps, 10),
+    burst: Math.max(config.burst, 10),
+    logger: log,
+    handler: async (name: string) => {
+      const end = metrics.reconcileDuration.startTimer();
+      try {
+        const result = await reconcileProfile(name, deps);
+        metrics.reconciles.inc({ result: result.retry ? "retry" : "success" });
+        return result;
+      } catch (err) {
+        metrics.reconciles.inc({ result: "error" });
+        log.error({ isolationProfile: name, err }, "Reconcile failed");
+        throw err;
+      } finally {
+        end();
+      }
+    },
+  });
+  const enqueue = (keys: string[]) => {
+    for (const key of keys) queue.add(key);
+  };
+
+  // Handlers only compute keys and enqueue; the informer guards them with try/catch.
+  caches.profiles.on("add", (p) => enqueue([p.metadata.name]));
+  caches.profiles.on("update", (p) => enqueue([p.metadata.name]));
+  caches.profiles.on("delete", (p) => {
+    index.forget(p.metadata.name);
+    enqueue([p.metadata.name]);
+  });
+  caches.namespaces.on("add", (ns) => {
+    if (caches.namespaces.synced()) metrics.namespaceSeen(ns.metadata.name);
+    enqueue(namespaceKeys(index, ns));
+  });
+  caches.namespaces.on("update", (ns, old) => enqueue(namespaceKeys(index, ns, old)));
+  caches.namespaces.on("delete", (ns) => {
+    metrics.namespaceGone(ns.metadata.name);
+    enqueue(namespaceKeys(index, ns));
+  });
+  caches.pods.on("add", (pod) => enqueue(podKeys(index, caches.namespaces, pod)));
+  caches.pods.on("update", (pod, old) => enqueue(podKeys(index, caches.namespaces, pod, old)));
+  caches.pods.on("delete", (pod) => enqueue(podKeys(index, caches.namespaces, pod)));
+  caches.policies.on("add", (p) => enqueue(policyKeys(p)));
+  caches.policies.on("update", (p, old) => enqueue(policyKeys(p, old)));
+  caches.policies.on("delete", (p) => {
+    driftSuspects.add(`${p.metadata.namespace ?? ""}/${p.metadata.name}`);
+    enqueue(policyKeys(p));
+  });
+
+  const all = Object.values(caches) as Informer<{ metadata?: { name?: string } }>[];
+  const synced = () => all.every((i) => i.synced());
+  let leading = !config.leaderElect;
+  const servers: (Server | undefined)[] = [];
+  servers.push(
+    await serve(config.healthAddr, {
+      "/healthz": probeRoute(() => ({ ok: true, detail: "ok" })),
+      "/readyz": probeRoute(() => ({ ok: synced(), detail: synced() ? "caches synced" : "waiting for caches to sync" })),
+    }),
+  );
+  servers.push(
+    await serve(config.metricsAddr, {
+      "/metrics": async () => {
+        metrics.queueDepth.set(queue.len());
+        metrics.managedPolicies.set(caches.policies.list().length);
+        for (const [name, informer] of Object.entries(caches)) metrics.informerRestarts.set({ informer: name }, informer.restarts);
+        metrics.isLeader.set(leading ? 1 : 0);
+        return { status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
+      },
+    }),
+  );
+
+  log.info({ namespace: ownNamespace, identity, leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
+  await Promise.all(all.map((i) => i.start()));
+  while (!synced()) {
+    if (await Promise.all(all.map((i) => i.waitForSync(30_000))).then((r) => r.every(Boolean))) break;
+    log.warn({ unsynced: Object.entries(caches).filter(([, i]) => !i.synced()).map(([n]) => n) }, "Caches not synced yet");
+  }
+  log.info("Caches synced");
+
+  let stopping = false;
+  let exitCode = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (finish = r));
+
+  const startWork = () => {
+    leading = true;
+    // No pruning before every cache has synced: the queue starts only now.
+    queue.start();
+    enqueue(caches.profiles.list().map((p) => p.metadata.name));
+  };
+  let elector: LeaderElector | undefined;
+  if (config.leaderElect) {
+    // Loaded only when asked for: a single-replica install never touches Leases.
+    const { LeaderElector: Elector } = await import("./io/leader.js");
+    elector = new Elector(kc, {
+      namespace: ownNamespace,
+      name: config.leaseName,
+      identity,
+      logger: log,
+      onStartedLeading: startWork,
+      onStoppedLeading: () => {
+        if (stopping) return;
+        log.error("Lost leadership; exiting so a fresh process can rejoin the election");
+        exitCode = 1;
+        finish();
+      },
+    });
+    void elector.run();
+  } else {
+    startWork();
+  }
+  const resync = setInterval(() => {
+    if (leading) enqueue(caches.profiles.list().map((p) => p.metadata.name));
+  }, config.resyncSeconds * 1000);
+
+  const onSignal = (signal: string) => {
+    log.info({ signal }, "Shutting down");
+    finish();
+  };
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  await finished;
+  stopping = true;
+  clearInterval(resync);
+  await queue.shutdown({ drain: true });
+  if (elector) await elector.release();
+  await Promise.all(all.map((i) => i.stop()));
+  await Promise.all(servers.map((s) => new Promise<void>((r) => (s ? s.close(() => r()) : r()))));
+  log.info("Stopped");
+  return exitCode;
+}
