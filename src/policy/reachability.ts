@@ -167,7 +167,7 @@ export function buildIndex(cluster: ClusterState): ReachabilityIndex {
   };
   const podSelections = new Map<string, number[]>();
   const selectPods = (namespace: string, selector: LabelSelector | undefined): number[] => {
-    const memoKey = `${namespace}\u0000${JSON.stringify(selector) ?? "undefined"}`;
+    const memoKey = `${namespace}\u0000${selector === undefined ? "undefined" : JSON.stringify(selector)}`;
     let hit = podSelections.get(memoKey);
     if (!hit) {
       hit = (podsByNamespace.get(namespace) ?? []).filter((i) => matchesSelector(selector, pods[i]?.labels));
