@@ -12,7 +12,7 @@ import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "./controller/m
 import { WorkQueue } from "./controller/queue.js";
 import { TokenBucket } from "./controller/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
-import { createInformer, type Informer } from "./io/informer.js";
+import { createInformer, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
 import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
@@ -172,7 +172,13 @@ export async function run(config: RunConfig): Promise<number> {
     enqueue(policyKeys(p));
   });
 
-  const all = Object.values(caches) as Informer<{ metadata?: { name?: string } }>[];
+  const named: [string, Informer<ObjectWithMeta>][] = [
+    ["isolationprofiles", caches.profiles],
+    ["namespaces", caches.namespaces],
+    ["pods", caches.pods],
+    ["networkpolicies", caches.policies],
+  ];
+  const all = named.map(([, informer]) => informer);
   const synced = () => all.every((i) => i.synced());
   let leading = !config.leaderElect;
   const servers: (Server | undefined)[] = [];
@@ -187,7 +193,7 @@ export async function run(config: RunConfig): Promise<number> {
       "/metrics": async () => {
         metrics.queueDepth.set(queue.len());
         metrics.managedPolicies.set(caches.policies.list().length);
-        for (const [name, informer] of Object.entries(caches)) metrics.informerRestarts.set({ informer: name }, informer.restarts);
+        for (const [name, informer] of named) metrics.informerRestarts.set({ informer: name }, informer.restarts);
         metrics.isLeader.set(leading ? 1 : 0);
         return { status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
       },
@@ -198,7 +204,7 @@ export async function run(config: RunConfig): Promise<number> {
   await Promise.all(all.map((i) => i.start()));
   while (!synced()) {
     if (await Promise.all(all.map((i) => i.waitForSync(30_000))).then((r) => r.every(Boolean))) break;
-    log.warn({ unsynced: Object.entries(caches).filter(([, i]) => !i.synced()).map(([n]) => n) }, "Caches not synced yet");
+    log.warn({ unsynced: named.filter(([, i]) => !i.synced()).map(([n]) => n) }, "Caches not synced yet");
   }
   log.info("Caches synced");
 
@@ -247,7 +253,8 @@ export async function run(config: RunConfig): Promise<number> {
   await finished;
   stopping = true;
   clearInterval(resync);
-  await queue.shutdown({ drain: true });
+  // Bounded: a stuck write must not keep a terminating pod past its grace period.
+  await queue.shutdown({ drain: true, timeoutMs: 20_000 });
   if (elector) await elector.release();
   await Promise.all(all.map((i) => i.stop()));
   await Promise.all(servers.map((s) => new Promise<void>((r) => (s ? s.close(() => r()) : r()))));

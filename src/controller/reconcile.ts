@@ -106,13 +106,13 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   for (const ns of active) set(ns.metadata.name, "Isolated");
   for (const c of plan.conflicts) set(c.namespace, "Conflict", { message: c.reason });
 
-  let retry = false;
+  const failures = { retryable: 0 };
   const onFailure = (namespace: string, f: WriteFailure) => {
     if (f.namespaceGone) {
       entries.delete(namespace);
       return;
     }
-    retry ||= f.retryable;
+    if (f.retryable) failures.retryable++;
     set(namespace, f.retryable ? "Pending" : "Failed", { message: f.message.slice(0, 500) });
   };
 
@@ -136,7 +136,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     deps.events.record(profile, "Warning", "Conflict", `NetworkPolicy ${generatedName} exists but is not managed by this profile in: ${conflicts.slice(0, 10).join(", ")}`);
   }
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
-  return { retry: retry || written.retry === true };
+  return { retry: failures.retryable > 0 || written.retry === true };
 }
 
 /** Applies the plan; returns how many writes restored drift. */

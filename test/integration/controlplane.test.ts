@@ -77,7 +77,7 @@ describe("the local control plane", () => {
       (e: unknown) => e,
     );
     expect(statusCode(err)).toBe(422);
-    expect(String((err as k8s.ApiException<string>).body)).toContain("spec.ingress[0].from[0].ipBlock.cidr");
+    expect((err as k8s.ApiException<string>).body).toContain("spec.ingress[0].from[0].ipBlock.cidr");
   });
 
   it("garbage-collects a dependent when its owner is deleted", async () => {

@@ -25,7 +25,8 @@ export async function createPod(kc: k8s.KubeConfig, pod: Pod): Promise<void> {
   const { status, ...rest } = pod;
   const created = await core.createNamespacedPod({ namespace, body: rest as k8s.V1Pod });
   if (status) {
-    await core.replaceNamespacedPodStatus({ namespace, name: pod.metadata.name, body: { ...created, status: status as k8s.V1PodStatus } });
+    created.status = status;
+    await core.replaceNamespacedPodStatus({ namespace, name: pod.metadata.name, body: created });
   }
 }
 
