@@ -1,0 +1,58 @@
+import { describe, expect, it } from "@jest/globals";
+import { parseDuration, parseLabelSelector, toRunConfig } from "../../../src/cli/run.js";
+import { parseAddr } from "../../../src/observability/http.js";
+
+describe("netfence run flags", () => {
+  it("defaults match the documented values", () => {
+    expect(toRunConfig({})).toMatchObject({
+      leaderElect: false,
+      leaseName: "netfence-leader",
+      metricsAddr: ":8080",
+      healthAddr: ":8081",
+      concurrency: 4,
+      qps: 50,
+      burst: 100,
+      logLevel: "info",
+      dnsNamespace: "kube-system",
+      dnsPodSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+      resyncSeconds: 600,
+    });
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    ["a non-numeric concurrency", { concurrency: "many" }, "--concurrency: expected a positive integer, got 'many'"],
+    ["a zero qps", { qps: "0" }, "--qps: expected a positive number, got '0'"],
+    ["a fractional burst", { burst: "1.5" }, "--burst: expected a positive integer, got '1.5'"],
+    ["an unknown log level", { "log-level": "loud" }, "--log-level: expected trace, debug, info, warn, error, fatal or silent, got 'loud'"],
+    ["a malformed DNS selector", { "dns-pod-selector": "k8s-app" }, "--dns-pod-selector: expected key=value[,key=value…], got 'k8s-app'"],
+    ["a malformed resync period", { "resync-period": "soon" }, "--resync-period: expected a duration like 30s, 10m or 1h, got 'soon'"],
+  ])("rejects %s naming the flag", (_name, values, message) => {
+    expect(() => toRunConfig(values)).toThrow(message);
+  });
+
+  it.each<[string, string, number]>([
+    ["seconds", "90s", 90],
+    ["minutes", "10m", 600],
+    ["hours", "1h", 3600],
+    ["a bare number is seconds", "45", 45],
+  ])("parses a duration in %s", (_name, text, seconds) => {
+    expect(parseDuration("resync-period", text)).toBe(seconds);
+  });
+
+  it("parses a DNS pod selector into matchLabels", () => {
+    expect(parseLabelSelector("dns-pod-selector", "k8s-app=coredns,tier=dns")).toEqual({ "k8s-app": "coredns", tier: "dns" });
+  });
+
+  it.each<[string, string, { host: string; port: number } | undefined]>([
+    [":8080 listens on every address", ":8080", { host: "0.0.0.0", port: 8080 }],
+    ["host:port", "127.0.0.1:9090", { host: "127.0.0.1", port: 9090 }],
+    ["an IPv6 host", "[::1]:8080", { host: "::1", port: 8080 }],
+    ["0 disables the server", "0", undefined],
+  ])("parses the address %s", (_name, addr, expected) => {
+    expect(parseAddr(addr)).toEqual(expected);
+  });
+
+  it("rejects a bad port", () => {
+    expect(() => parseAddr(":http")).toThrow("invalid address ':http'");
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, expect, it } from "@jest/globals";
+import type { Condition, NamespaceStatus } from "../../../src/api/types.js";
+import { boundNamespaces, computeStatus, invalidSpecStatus, sameJson, setCondition, type ReconcileOutcome } from "../../../src/policy/status.js";
+
+const T0 = "2026-01-01T00:00:00Z";
+const T1 = "2026-01-01T00:05:00Z";
+const ready = (status: Condition["status"], reason = "Reconciled"): Condition => ({ type: "Ready", status, reason, message: "m", lastTransitionTime: T0 });
+
+describe("setCondition", () => {
+  it.each<[string, Condition[], Condition["status"], string]>([
+    ["a new condition takes the current time", [], "True", T1],
+    ["the same status keeps its transition time", [ready("True")], "True", T0],
+    ["a flipped status takes the current time", [ready("True")], "False", T1],
+    ["Unknown to True is a flip", [ready("Unknown")], "True", T1],
+  ])("%s", (_name, list, status, expected) => {
+    const next = setCondition(list, { type: "Ready", status, reason: "Reconciled", message: "x" }, T1);
+    expect(next.find((c) => c.type === "Ready")?.lastTransitionTime).toBe(expected);
+  });
+
+  it("replaces the condition of the same type and keeps the others", () => {
+    const degraded: Condition = { type: "Degraded", status: "False", reason: "Reconciled", message: "", lastTransitionTime: T0 };
+    const next = setCondition([ready("True"), degraded], { type: "Ready", status: "False", reason: "Conflict", message: "x" }, T1);
+    expect(next.map((c) => `${c.type}=${c.status}`)).toEqual(["Degraded=False", "Ready=False"]);
+  });
+});
+
+const ns = (name: string, state: NamespaceStatus["state"]): NamespaceStatus => ({ name, state, policy: "netfence-p" });
+const outcome = (namespaces: NamespaceStatus[], extra: Partial<ReconcileOutcome> = {}): ReconcileOutcome => ({ generation: 3, mode: "Enforce", namespaces, isolatedPods: 7, ...extra });
+const cond = (s: ReturnType<typeof computeStatus>, type: string) => s.conditions?.find((c) => c.type === type);
+
+describe("computeStatus", () => {
+  it.each<[string, ReconcileOutcome, string, string, string, string]>([
+    ["every namespace isolated: Ready, not Degraded", outcome([ns("a", "Isolated"), ns("b", "Isolated")]), "True", "Reconciled", "False", "Reconciled"],
+    ["a conflict: not Ready, Degraded Conflict", outcome([ns("a", "Isolated"), ns("b", "Conflict")]), "False", "Conflict", "True", "Conflict"],
+    ["a failure outranks a conflict", outcome([ns("a", "Failed"), ns("b", "Conflict")]), "False", "ApplyFailed", "True", "ApplyFailed"],
+    ["a retryable failure is Pending, not Degraded", outcome([ns("a", "Pending")]), "False", "Pending", "False", "Reconciled"],
+    ["DryRun is never Ready", outcome([ns("a", "DryRun")], { mode: "DryRun" }), "False", "DryRun", "False", "Reconciled"],
+    ["nothing selected yet is Ready", outcome([]), "True", "NoNamespacesSelected", "False", "Reconciled"],
+    [
+      "only system namespaces selected is Degraded",
+      outcome([], { emptySelectionReason: { reason: "OnlySystemNamespaces", message: "m" } }),
+      "True",
+      "NoNamespacesSelected",
+      "True",
+      "OnlySystemNamespaces",
+    ],
+  ])("%s", (_name, out, readyStatus, readyReason, degradedStatus, degradedReason) => {
+    const s = computeStatus(undefined, out, T1);
+    expect(cond(s, "Ready")).toMatchObject({ status: readyStatus, reason: readyReason, observedGeneration: 3 });
+    expect(cond(s, "Degraded")).toMatchObject({ status: degradedStatus, reason: degradedReason, observedGeneration: 3 });
+  });
+
+  it("counts selected and isolated namespaces and carries the pod count", () => {
+    const s = computeStatus(undefined, outcome([ns("a", "Isolated"), ns("b", "Conflict"), ns("c", "Isolated")]), T1);
+    expect(s).toMatchObject({ observedGeneration: 3, selectedNamespaces: 3, isolatedNamespaces: 2, isolatedPods: 7 });
+    expect(s.namespaces?.map((n) => n.name)).toEqual(["b", "a", "c"]);
+  });
+
+  it("is identical when recomputed from its own result (no status write in a steady state)", () => {
+    const first = computeStatus(undefined, outcome([ns("a", "Isolated")]), T0);
+    const second = computeStatus(first, outcome([ns("a", "Isolated")]), T1);
+    expect(sameJson(first, second)).toBe(true);
+  });
+
+  it("an invalid spec keeps the counts and flips both conditions", () => {
+    const before = computeStatus(undefined, outcome([ns("a", "Isolated")]), T0);
+    const s = invalidSpecStatus(before, 4, "spec.preset: must be one of …", T1);
+    expect(s).toMatchObject({ observedGeneration: 4, selectedNamespaces: 1 });
+    expect(cond(s, "Ready")).toMatchObject({ status: "False", reason: "InvalidSpec", lastTransitionTime: T1 });
+    expect(cond(s, "Degraded")).toMatchObject({ status: "True", reason: "InvalidSpec" });
+  });
+});
+
+describe("boundNamespaces", () => {
+  it("puts problems first and counts what it leaves out", () => {
+    const entries = [ns("z", "Isolated"), ns("y", "Pending"), ns("x", "Failed"), ns("w", "Conflict"), ns("v", "Isolated")];
+    expect(boundNamespaces(entries, 3)).toEqual({ namespaces: [ns("x", "Failed"), ns("w", "Conflict"), ns("y", "Pending")], omitted: 2 });
+  });
+
+  it("keeps everything under the bound", () => {
+    expect(boundNamespaces([ns("a", "Isolated")]).omitted).toBe(0);
+  });
+});
+
+describe("sameJson", () => {
+  it.each<[string, unknown, unknown, boolean]>([
+    ["key order does not matter", { a: 1, b: 2 }, { b: 2, a: 1 }, true],
+    ["undefined fields do not matter", { a: 1, b: undefined }, { a: 1 }, true],
+    ["list order matters", [1, 2], [2, 1], false],
+    ["nested values are compared", { a: { b: [1] } }, { a: { b: [2] } }, false],
+  ])("%s", (_name, a, b, expected) => {
+    expect(sameJson(a, b)).toBe(expected);
+  });
+});
