@@ -1,0 +1,308 @@
+/**
+ * The install, proven rather than claimed. On a control plane of its own (the
+ * chart owns the cluster-scoped CRD, which the shared one's tests install too):
+ *   1. `helm install` the chart into a namespace enforcing Pod Security
+ *      "restricted": every object is admitted, and the Deployment's pod passes
+ *      the restricted profile (a server-side dry run; there is no kubelet).
+ *   2. Mint a token for the chart's ServiceAccount (TokenRequest) and run
+ *      `netfence run --leader-elect` with nothing but that token: the
+ *      walkthrough's profiles converge, one after another, with the matrices of
+ *      the walkthrough, and cleanup through the finalizer works.
+ *   3. The same token is refused (403) for secrets, pod writes, RBAC writes,
+ *      impersonation and everything else outside its role.
+ *   4. `helm upgrade` to two replicas turns leader election on; `helm uninstall`
+ *      removes the operator and keeps the CRD.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import { computeMatrix } from "../../src/cli/matrix.js";
+import { ControlPlane } from "../../src/controlplane/controlplane.js";
+import { compare, loadProbes, STATES, type Probe } from "../../src/demo/walkthrough.js";
+import { matrixCells } from "../../src/policy/reachability.js";
+import { CHART, find, helm, helmBinary, parseObjects, ROOT, type K8sObject } from "../unit/packaging/helm.js";
+import { eventually, statusCode } from "./helpers.js";
+import { Operator } from "./operator.js";
+import { Profiles } from "./profiles.js";
+import { createWalkthroughCluster, type WalkthroughCluster } from "./walkthrough.js";
+
+const NAMESPACE = "netfence-system";
+const SA_USER = `system:serviceaccount:${NAMESPACE}:netfence`;
+const SELECTOR = "netfence.io/test=rbac-install";
+const RESTRICTED = {
+  "pod-security.kubernetes.io/enforce": "restricted",
+  "pod-security.kubernetes.io/enforce-version": "latest",
+};
+
+/** A pod spec as plain JSON, the way helm rendered it. */
+type PodSpecJson = Record<string, unknown> & { containers: Record<string, unknown>[] };
+
+let plane: ControlPlane;
+let admin: k8s.KubeConfig;
+let asOperator: k8s.KubeConfig;
+let token = "";
+let tmp = "";
+
+function kubeConfigFrom(text: string): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromString(text);
+  return kc;
+}
+
+function helmIn(args: string[]) {
+  return helm([...args, "--kubeconfig", plane.kubeconfigPath, "--namespace", NAMESPACE]);
+}
+
+/** The HTTP status a call ends with: 2xx as 200, a refusal as its code. */
+async function outcome(call: () => Promise<unknown>): Promise<number> {
+  try {
+    await call();
+    return 200;
+  } catch (err) {
+    const code = statusCode(err);
+    if (code === undefined) throw err;
+    return code;
+  }
+}
+
+beforeAll(async () => {
+  helmBinary();
+  plane = await ControlPlane.start();
+  admin = kubeConfigFrom(plane.kubeconfig());
+  tmp = mkdtempSync(join(tmpdir(), "netfence-rbac-"));
+}, 900_000);
+
+afterAll(async () => {
+  await plane.stop();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("helm install into a namespace enforcing Pod Security restricted", () => {
+  it("admits every object of the chart, the CRD included, and prints the first steps", async () => {
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: NAMESPACE, labels: RESTRICTED } } });
+    const r = helmIn(["install", "netfence", CHART]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("STATUS: deployed");
+    expect(r.stdout).toContain("kubectl get isop strict-namespaces");
+
+    const apps = admin.makeApiClient(k8s.AppsV1Api);
+    const deployment = await apps.readNamespacedDeployment({ name: "netfence", namespace: NAMESPACE });
+    expect(deployment.spec?.template.spec?.serviceAccountName).toBe("netfence");
+    const crds = admin.makeApiClient(k8s.ApiextensionsV1Api);
+    await eventually(async () => {
+      const crd = await crds.readCustomResourceDefinition({ name: "isolationprofiles.netfence.io" });
+      return crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") ? true : undefined;
+    }, "the chart's CRD to be Established");
+  });
+
+  it("the Deployment's pod passes Pod Security restricted, and a pod without its securityContext does not", async () => {
+    const manifest = parseObjects(helmIn(["get", "manifest", "netfence"]).stdout);
+    const template = (find(manifest, "Deployment") as K8sObject & { spec: { template: { metadata: { labels: Record<string, string> }; spec: PodSpecJson } } }).spec.template;
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const pod = (spec: PodSpecJson): k8s.V1Pod => ({ apiVersion: "v1", kind: "Pod", metadata: { name: "netfence-pss-check", labels: template.metadata.labels }, spec: spec as unknown as k8s.V1PodSpec });
+    expect(await outcome(() => core.createNamespacedPod({ namespace: NAMESPACE, body: pod(template.spec), dryRun: "All" }))).toBe(200);
+
+    const loose: PodSpecJson = { ...template.spec, securityContext: {}, containers: template.spec.containers.map((c) => ({ ...c, securityContext: {} })) };
+    const refused = await core.createNamespacedPod({ namespace: NAMESPACE, body: pod(loose), dryRun: "All" }).then(
+      () => "admitted",
+      (err: unknown) => `${String(statusCode(err))} ${err instanceof k8s.ApiException ? (JSON.parse(String(err.body)) as { message: string }).message : String(err)}`,
+    );
+    expect(refused).toMatch(/^403 .*violates PodSecurity "restricted:latest"/);
+  });
+});
+
+describe("netfence run with the chart's ServiceAccount token", () => {
+  let operator: Operator;
+  let cluster: WalkthroughCluster;
+  let profiles: Profiles;
+
+  beforeAll(async () => {
+    const core = admin.makeApiClient(k8s.CoreV1Api);
+    const minted = await core.createNamespacedServiceAccountToken({ name: "netfence", namespace: NAMESPACE, body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+    token = minted.status?.token ?? "";
+    const kubeconfig = join(tmp, "netfence-sa.kubeconfig");
+    writeFileSync(kubeconfig, plane.tokenKubeconfig(token, "netfence-sa"), { mode: 0o600 });
+    asOperator = kubeConfigFrom(plane.tokenKubeconfig(token, "netfence-sa"));
+    cluster = await createWalkthroughCluster(admin);
+    profiles = new Profiles(admin, SELECTOR);
+    operator = await Operator.start({ namespace: NAMESPACE, profileSelector: SELECTOR, kubeconfig, leaderElect: true });
+    await operator.ready();
+  }, 120_000);
+
+  afterAll(async () => {
+    await operator.stop();
+  });
+
+  async function matches(probes: Probe[]): Promise<string[]> {
+    const renamed = probes.map((p) => ({ ...p, from: cluster.rename(p.from), to: cluster.rename(p.to) }));
+    const namespaces = Object.values(cluster.names);
+    const mismatches: string[] = [];
+    for (const traffic of [{ protocol: "ICMP" }, { protocol: "TCP", port: "80" }] as const) {
+      const { matrix } = await computeMatrix({ input: { kubeconfig: plane.kubeconfigPath }, traffic, namespaces, externals: [] });
+      mismatches.push(...compare(matrixCells(matrix), renamed, traffic.protocol).mismatches);
+    }
+    return mismatches;
+  }
+
+  it("converges the walkthrough's profiles one after another, each with the walkthrough's matrix", async () => {
+    for (const state of STATES.filter((s) => s.sample)) {
+      const name = `rbac-${state.id}`;
+      await profiles.fromSample(join(ROOT, state.sample ?? ""), name, (ns) => cluster.names[ns] ?? ns);
+      await eventually(() => profiles.settled(name), `${name} Ready; operator logs:\n${operator.logs(20)}`);
+      for (const step of state.steps) {
+        if (step.label) {
+          const { pod, key, value } = step.label;
+          await admin.makeApiClient(k8s.CoreV1Api).patchNamespacedPod(
+            { name: pod, namespace: cluster.names[step.label.namespace] ?? "", body: { metadata: { labels: { [key]: value } } } },
+            k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+          );
+        }
+        expect({ state: step.expect, mismatches: await matches(await loadProbes(ROOT, step)) }).toEqual({ state: step.expect, mismatches: [] });
+      }
+      // Deleting the profile goes through the finalizer: its policy is removed, then the profile.
+      await profiles.delete(name);
+      await eventually(async () => ((await profiles.get(name)) ? undefined : true), `${name} deleted through its finalizer`);
+      expect(await profiles.policy(name, cluster.names.dev ?? "")).toBeUndefined();
+    }
+  }, 120_000);
+
+  it("held the leader Lease in its namespace, wrote events in default, and was refused nothing it tried", async () => {
+    const lease = await admin.makeApiClient(k8s.CoordinationV1Api).readNamespacedLease({ name: "netfence-leader", namespace: NAMESPACE });
+    expect(lease.spec?.holderIdentity).toBeTruthy();
+    const writes = await eventually(() => {
+      const events = readFileSync(plane.auditLogPath, "utf8")
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { verb: string; user: { username: string }; objectRef?: { resource?: string; namespace?: string; subresource?: string }; responseStatus?: { code?: number } })
+        .filter((e) => e.user.username === SA_USER);
+      const seen = new Set(events.map((e) => `${e.verb} ${e.objectRef?.resource ?? ""}${e.objectRef?.subresource ? `/${e.objectRef.subresource}` : ""}`));
+      return Promise.resolve(["create networkpolicies", "patch isolationprofiles/status", "patch isolationprofiles", "create leases", "create events"].every((w) => seen.has(w)) ? events : undefined);
+    }, "the operator's writes in the audit log");
+    expect(writes.filter((e) => (e.responseStatus?.code ?? 0) === 403)).toEqual([]);
+    const events = writes.filter((e) => e.objectRef?.resource === "events");
+    expect(new Set(events.map((e) => e.objectRef?.namespace))).toEqual(new Set(["default"]));
+    expect(events.filter((e) => e.responseStatus?.code === 201).length).toBeGreaterThan(0);
+    expect(operator.logs(10_000)).not.toMatch(/forbidden/i);
+  });
+});
+
+describe("the ServiceAccount token outside its role", () => {
+  const core = () => asOperator.makeApiClient(k8s.CoreV1Api);
+
+  it.each<[string, () => Promise<unknown>]>([
+    ["list secrets in every namespace", () => core().listSecretForAllNamespaces()],
+    ["list secrets in its own namespace", () => core().listNamespacedSecret({ namespace: NAMESPACE })],
+    ["read a secret in its own namespace", () => core().readNamespacedSecret({ name: "not-for-netfence", namespace: NAMESPACE })],
+    ["create a pod", () => core().createNamespacedPod({ namespace: "default", body: { metadata: { name: "x" }, spec: { containers: [{ name: "x", image: "x" }] } } })],
+    ["delete a pod", () => core().deleteNamespacedPod({ name: "bystander", namespace: "default" })],
+    [
+      "label a pod",
+      () => core().patchNamespacedPod({ name: "bystander", namespace: "default", body: { metadata: { labels: { a: "b" } } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch)),
+    ],
+    ["create a namespace", () => core().createNamespace({ body: { metadata: { name: "netfence-made-this" } } })],
+    ["delete a namespace", () => core().deleteNamespace({ name: "default" })],
+    ["label a namespace", () => core().patchNamespace({ name: "default", body: { metadata: { labels: { a: "b" } } } }, k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch))],
+    ["create a configmap in its own namespace", () => core().createNamespacedConfigMap({ namespace: NAMESPACE, body: { metadata: { name: "x" } } })],
+    ["create a service account token", () => core().createNamespacedServiceAccountToken({ name: "netfence", namespace: NAMESPACE, body: { spec: { audiences: [] } } })],
+    ["create a Lease outside its namespace", () => asOperator.makeApiClient(k8s.CoordinationV1Api).createNamespacedLease({ namespace: "default", body: { metadata: { name: "x" }, spec: {} } })],
+    ["delete its own Lease", () => asOperator.makeApiClient(k8s.CoordinationV1Api).deleteNamespacedLease({ name: "netfence-leader", namespace: NAMESPACE })],
+    [
+      "create an Event outside default",
+      () =>
+        asOperator.makeApiClient(k8s.EventsV1Api).createNamespacedEvent({
+          namespace: NAMESPACE,
+          body: { metadata: { name: "x" }, eventTime: new k8s.V1MicroTime(), reportingController: "x", reportingInstance: "x", action: "x", reason: "x", type: "Normal" },
+        }),
+    ],
+    ["delete Events", () => asOperator.makeApiClient(k8s.EventsV1Api).deleteCollectionNamespacedEvent({ namespace: "default" })],
+    [
+      "create an IsolationProfile",
+      () =>
+        asOperator.makeApiClient(k8s.CustomObjectsApi).createClusterCustomObject({
+          group: "netfence.io",
+          version: "v1alpha1",
+          plural: "isolationprofiles",
+          body: { apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name: "x" }, spec: { preset: "deny-all", namespaces: { names: ["x"] } } },
+        }),
+    ],
+    ["delete an IsolationProfile", () => asOperator.makeApiClient(k8s.CustomObjectsApi).deleteClusterCustomObject({ group: "netfence.io", version: "v1alpha1", plural: "isolationprofiles", name: "x" })],
+    ["change the CRD", () => asOperator.makeApiClient(k8s.ApiextensionsV1Api).deleteCustomResourceDefinition({ name: "isolationprofiles.netfence.io" })],
+    ["create a Deployment", () => asOperator.makeApiClient(k8s.AppsV1Api).createNamespacedDeployment({ namespace: NAMESPACE, body: { metadata: { name: "x" }, spec: { selector: {}, template: {} } } })],
+    [
+      "bind itself to cluster-admin",
+      () =>
+        asOperator.makeApiClient(k8s.RbacAuthorizationV1Api).createClusterRoleBinding({
+          body: { metadata: { name: "netfence-escalates" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ kind: "ServiceAccount", name: "netfence", namespace: NAMESPACE }] },
+        }),
+    ],
+    [
+      "widen its own ClusterRole",
+      () =>
+        asOperator.makeApiClient(k8s.RbacAuthorizationV1Api).patchClusterRole(
+          { name: "netfence", body: { rules: [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }] } },
+          k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+        ),
+    ],
+  ])("%s: 403", async (_name, call) => {
+    expect(await outcome(call)).toBe(403);
+  });
+
+  it("impersonating another user: 403", async () => {
+    const status = await new Promise<number>((resolve, reject) => {
+      const url = new URL("/api/v1/namespaces", plane.server);
+      const req = request(url, { ca: readFileSync(plane.pki.caCert), headers: { Authorization: `Bearer ${token}`, "Impersonate-User": "system:admin" } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+    expect(status).toBe(403);
+  });
+
+  it.each([
+    ["escalate", "rbac.authorization.k8s.io", "clusterroles", ""],
+    ["bind", "rbac.authorization.k8s.io", "clusterroles", ""],
+    ["impersonate", "", "users", ""],
+    ["impersonate", "", "serviceaccounts", ""],
+    ["get", "", "secrets", NAMESPACE],
+    ["*", "*", "*", ""],
+    ["create", "", "pods", "default"],
+    ["create", "networking.k8s.io", "networkpolicies", "default"],
+    ["patch", "netfence.io", "isolationprofiles", ""],
+    ["update", "coordination.k8s.io", "leases", NAMESPACE],
+    ["update", "coordination.k8s.io", "leases", "default"],
+  ])("SelfSubjectAccessReview: may it %s %s/%s in '%s'?", async (verb, group, resource, namespace) => {
+    const review = await asOperator.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({
+      body: { spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } } },
+    });
+    const granted = (verb === "create" && resource === "networkpolicies") || (verb === "patch" && resource === "isolationprofiles") || (verb === "update" && namespace === NAMESPACE);
+    expect(review.status?.allowed).toBe(granted);
+  });
+});
+
+describe("helm upgrade and uninstall", () => {
+  it("upgrading to two replicas turns leader election on and rolls pods instead of recreating them", async () => {
+    const r = helmIn(["upgrade", "netfence", CHART, "--set", "replicas=2"]);
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const d = await admin.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: "netfence", namespace: NAMESPACE });
+    expect(d.spec?.replicas).toBe(2);
+    expect(d.spec?.strategy?.type).toBe("RollingUpdate");
+    expect(d.spec?.template.spec?.containers[0]?.args).toEqual(expect.arrayContaining(["--leader-elect", "--lease-name=netfence-leader"]));
+  });
+
+  it("uninstalling removes the operator and its RBAC but keeps the CRD (and with it every profile)", async () => {
+    const r = helmIn(["uninstall", "netfence"]);
+    expect(r.status).toBe(0);
+    expect(`${r.stdout}${r.stderr}`).toMatch(/kept due to the resource policy|resource policy/i);
+    expect(await outcome(() => admin.makeApiClient(k8s.AppsV1Api).readNamespacedDeployment({ name: "netfence", namespace: NAMESPACE }))).toBe(404);
+    expect(await outcome(() => admin.makeApiClient(k8s.RbacAuthorizationV1Api).readClusterRole({ name: "netfence" }))).toBe(404);
+    expect(await outcome(() => admin.makeApiClient(k8s.ApiextensionsV1Api).readCustomResourceDefinition({ name: "isolationprofiles.netfence.io" }))).toBe(200);
+  });
+});
