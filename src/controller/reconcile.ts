@@ -59,6 +59,7 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
   return results;
 }
 
+const policies = (n: number) => `${String(n)} NetworkPolic${n === 1 ? "y" : "ies"}`;
 const key = (p: NetworkPolicy) => `${p.metadata.namespace ?? ""}/${p.metadata.name}`;
 
 function ownedPolicies(deps: ReconcileDeps, profile: IsolationProfile): NetworkPolicy[] {
@@ -80,7 +81,8 @@ export async function reconcileProfile(name: string, deps: ReconcileDeps): Promi
   }
 
   const parsed = parseProfile(profile);
-  const now = deps.now().toISOString();
+  // metav1.Time has second precision.
+  const now = deps.now().toISOString().replace(/\.\d+Z$/, "Z");
   const generation = profile.metadata.generation ?? 0;
   if (!parsed.ok) {
     const message = formatIssues(parsed.issues);
@@ -122,7 +124,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     const healed = await execute(profile, plan, deps, set, onFailure);
     if (healed) {
       deps.metrics.driftHealed(healed);
-      deps.events.record(profile, "Normal", "DriftHealed", `Restored ${String(healed)} NetworkPolicies edited or deleted outside netfence`);
+      deps.events.record(profile, "Normal", "DriftHealed", `Restored ${policies(healed)} edited or deleted outside netfence`);
     }
   }
 
@@ -175,8 +177,8 @@ async function execute(
     }
     if (result.ok) deleted++;
   });
-  if (created + updated) deps.events.record(profile, "Normal", "Applied", `Applied ${String(created + updated)} NetworkPolicies (${String(created)} created, ${String(updated)} updated)`);
-  if (deleted) deps.events.record(profile, "Normal", "Deleted", `Deleted ${String(deleted)} NetworkPolicies no longer selected`);
+  if (created + updated) deps.events.record(profile, "Normal", "Applied", `Applied ${policies(created + updated)} (${String(created)} created, ${String(updated)} updated)`);
+  if (deleted) deps.events.record(profile, "Normal", "Deleted", `Deleted ${policies(deleted)} no longer selected`);
   if (created + updated + deleted) {
     deps.log.info({ isolationProfile: profile.metadata.name, created, updated, deleted, unchanged: plan.unchanged.length }, "Reconciled IsolationProfile");
   }

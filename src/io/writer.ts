@@ -152,7 +152,8 @@ export class KubeEventRecorder implements EventRecorder {
     this.recent.set(key, now);
     if (this.recent.size > 10_000) this.recent.clear();
     const event: k8s.EventsV1Event = {
-      metadata: { generateName: `${profile.metadata.name}.`, namespace: "default" },
+      // Named like client-go's recorder: <object>.<unique hex> (generateName may not end in '.').
+      metadata: { name: `${profile.metadata.name.slice(0, 200)}.${now.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace: "default" },
       eventTime: new k8s.V1MicroTime(now),
       reportingController: "netfence.io/controller",
       reportingInstance: this.instance.slice(0, 128),

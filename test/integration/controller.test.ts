@@ -121,6 +121,13 @@ describe("drift", () => {
       return p?.spec.policyTypes?.includes("Egress") ? p : undefined;
     }, "the edited policy to be restored");
     expect(await operator.metric("netfence_drift_heals_total")).toBeGreaterThanOrEqual(2);
+    const events = kc.makeApiClient(k8s.EventsV1Api);
+    const reasons = await eventually(async () => {
+      const list = await events.listNamespacedEvent({ namespace: "default", fieldSelector: `regarding.name=${name}` });
+      const seen = new Set(list.items.map((e) => e.reason));
+      return seen.has("Applied") && seen.has("DriftHealed") ? [...seen].sort() : undefined;
+    }, "Applied and DriftHealed events on the profile");
+    expect(reasons).toEqual(expect.arrayContaining(["Applied", "DriftHealed"]));
   });
 });
 
