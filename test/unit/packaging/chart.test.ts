@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { isMap, isScalar, parse, parseDocument, type Pair } from "yaml";
+import { isMap, isScalar, parse, parseDocument } from "yaml";
 import { CHART, find, helm, helmBinary, renderChart, ROOT, type K8sObject } from "./helm.js";
 
 interface Container {
@@ -371,7 +371,7 @@ describe("every value is documented and typed", () => {
   /** Every key of values.yaml as a dotted path, with the comment written above it. */
   function keys(node: unknown, prefix: string, out: { path: string; comment: string }[] = []): { path: string; comment: string }[] {
     if (!isMap(node)) return out;
-    (node.items as Pair[]).forEach((pair, i) => {
+    node.items.forEach((pair, i) => {
       const key = isScalar(pair.key) ? String(pair.key.value) : "";
       const path = prefix ? `${prefix}.${key}` : key;
       // The yaml parser gives a comment above a map's first key to the map itself.
