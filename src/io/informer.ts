@@ -110,8 +110,12 @@ export function withAcceptHeader(kc: KubeConfig, accept: string): KubeConfig {
   const derived = Object.create(kc) as KubeConfig;
   derived.applyToFetchOptions = async (opts) => {
     const init = await kc.applyToFetchOptions(opts);
-    if (init.headers instanceof Headers) init.headers.set("Accept", accept);
-    else init.headers = { ...(init.headers as Record<string, string> | undefined), Accept: accept };
+    // client-node builds node-fetch's Headers, not the global class: test for the
+    // method, never `instanceof`. Spreading a Headers object copies nothing, which
+    // would drop the Authorization header of a token-authenticated client.
+    const headers = init.headers as { set?: unknown } | Record<string, string> | undefined;
+    if (headers && typeof headers.set === "function") (headers as { set(k: string, v: string): void }).set("Accept", accept);
+    else init.headers = { ...(headers as Record<string, string> | undefined), Accept: accept };
     return init;
   };
   return derived;
