@@ -398,7 +398,7 @@ describe("every value is documented and typed", () => {
     expect(node).toBeDefined();
   });
 
-  it.each(leaves.map((k) => [k.path]))("%s is in docs/install.md's values table", (path) => {
-    expect(readFileSync(`${ROOT}docs/install.md`, "utf8")).toContain(`| \`${path}\` |`);
+  it.each(leaves.map((k) => [k.path]))("%s is in the README's values table", (path) => {
+    expect(readFileSync(`${ROOT}README.md`, "utf8")).toContain(`| \`${path}\` |`);
   });
 });
