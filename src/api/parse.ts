@@ -4,8 +4,8 @@
  * applied. Messages follow the API server's wording.
  */
 import { z } from "zod";
+import { cidrWithin, hasHostBits, parseCidrStrict, type CidrRange } from "../policy/cidr.js";
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort } from "../policy/k8s.js";
-import { containsCidr, formatCidr, hasHostBits, masked, parseCidr } from "./cidr.js";
 import { API_VERSION, DELETION_POLICIES, KIND, LIMITS, MODES, PRESETS, PROTOCOLS, SELECTOR_OPERATORS } from "./constants.js";
 import { hostBitsMessage, MESSAGES, notInsideMessage, PATTERNS, patternMessage } from "./rules.js";
 import type { IsolationProfileStatus, Issue, ParsedProfile } from "./types.js";
@@ -47,10 +47,16 @@ const labelSelector: z.ZodType<LabelSelector> = z.strictObject({
   matchExpressions: z.array(requirement).max(LIMITS.matchExpressions).optional(),
 });
 
+/** The block as CEL isCIDR() reads it; undefined when it says false. */
+function celCidr(text: string): CidrRange | undefined {
+  const parsed = parseCidrStrict(text);
+  return parsed.ok ? parsed.value : undefined;
+}
+
 function checkCidr(text: string, ctx: Ctx, path: PropertyKey[]): void {
-  const parsed = parseCidr(text);
+  const parsed = celCidr(text);
   if (!parsed) return fail(ctx, path, MESSAGES.notACidr);
-  if (hasHostBits(parsed)) fail(ctx, path, hostBitsMessage(text, formatCidr(masked(parsed))));
+  if (hasHostBits(parsed)) fail(ctx, path, hostBitsMessage(text, parsed.canonical));
 }
 
 const ipBlock = z
@@ -60,11 +66,11 @@ const ipBlock = z
   })
   .superRefine((block, ctx) => {
     checkCidr(block.cidr, ctx, ["cidr"]);
-    const outer = parseCidr(block.cidr);
+    const outer = celCidr(block.cidr);
     (block.except ?? []).forEach((text, i) => {
       checkCidr(text, ctx, ["except", i]);
-      const inner = parseCidr(text);
-      if (outer && inner && !(containsCidr(outer, inner) && inner.prefixLength > outer.prefixLength)) {
+      const inner = celCidr(text);
+      if (outer && inner && !(cidrWithin(inner, outer) && inner.prefix > outer.prefix)) {
         fail(ctx, ["except", i], notInsideMessage(text, block.cidr));
       }
     });

@@ -1,7 +1,12 @@
 /**
- * IP addresses and CIDR blocks as integer ranges, IPv4 and IPv6, for ipBlock
- * matching. A non-canonical CIDR such as 192.168.242.213/24 is read as its
- * network (192.168.242.0/24), as the NetworkPolicy API does.
+ * IP addresses and CIDR blocks as integer ranges, IPv4 and IPv6: the one
+ * place that parses, formats and compares them. Addresses are read as Go's
+ * net/netip reads them (no leading zeros, no zones). parseCidr() is the
+ * lenient read for ipBlock matching: a non-canonical CIDR such as
+ * 192.168.242.213/24 is read as its network (192.168.242.0/24), as the
+ * NetworkPolicy API does. parseCidrStrict() is the API server's CEL isCIDR():
+ * it also refuses IPv4-mapped IPv6 addresses; hasHostBits() tells a
+ * non-canonical block from its network.
  */
 
 export type IpFamily = 4 | 6;
@@ -16,6 +21,8 @@ export interface CidrRange {
   first: bigint;
   last: bigint;
   prefix: number;
+  /** The address as written (host bits may be set; `first` is the network). */
+  address: bigint;
   /** The block in canonical form, e.g. "192.168.242.0/24". */
   canonical: string;
 }
@@ -126,7 +133,25 @@ export function parseCidr(text: string): Parsed<CidrRange> {
   const hostBits = BigInt(bits - prefix);
   const first = (ip.value >> hostBits) << hostBits;
   const last = first + (1n << hostBits) - 1n;
-  return { ok: true, value: { family: ip.family, first, last, prefix, canonical: `${formatIp({ family: ip.family, value: first })}/${prefix}` } };
+  const canonical = `${formatIp({ family: ip.family, value: first })}/${prefix}`;
+  return { ok: true, value: { family: ip.family, first, last, prefix, address: ip.value, canonical } };
+}
+
+/**
+ * Parses a CIDR as the API server's CEL isCIDR() does (Go netip.ParsePrefix,
+ * then no IPv4-mapped IPv6 address): parseCidr() minus ::ffff:a.b.c.d forms.
+ */
+export function parseCidrStrict(text: string): Parsed<CidrRange> {
+  const parsed = parseCidr(text);
+  if (parsed.ok && parsed.value.family === 6 && parsed.value.address >> 32n === 0xffffn) {
+    return { ok: false, error: `${text} is not a CIDR: '${text.slice(0, text.indexOf("/"))}' is an IPv4-mapped IPv6 address` };
+  }
+  return parsed;
+}
+
+/** True when the address as written is not the network (e.g. 10.3.0.1/16). */
+export function hasHostBits(range: CidrRange): boolean {
+  return range.address !== range.first;
 }
 
 export function cidrContains(range: CidrRange, ip: IpAddress): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { formatIp, ipBlockContains, parseCidr, parseIp, parseIpBlock } from "../../../src/policy/cidr.js";
+import { cidrWithin, formatIp, hasHostBits, ipBlockContains, parseCidr, parseCidrStrict, parseIp, parseIpBlock } from "../../../src/policy/cidr.js";
 
 function block(cidr: string, except: string[] = []) {
   const parsed = parseIpBlock({ cidr, except });
@@ -90,5 +90,62 @@ describe("parseIpBlock", () => {
     ["a bad cidr", "10.3.0.0", [], "cidr: 10.3.0.0 is not a CIDR (expected address/prefix, e.g. 10.0.0.0/16)"],
   ])("rejects %s", (_name, cidr, except, error) => {
     expect(parseIpBlock({ cidr, except })).toEqual({ ok: false, error });
+  });
+});
+
+describe("parseCidrStrict accepts what CEL isCIDR() accepts", () => {
+  it.each<[string, string, boolean]>([
+    ["an IPv4 network", "10.3.0.0/16", true],
+    ["a /32 host", "10.3.166.139/32", true],
+    ["everything", "0.0.0.0/0", true],
+    ["an IPv6 network", "fd00::/64", true],
+    ["a full IPv6 address", "2001:db8:0:0:0:0:0:1/128", true],
+    ["IPv6 with an embedded IPv4 tail", "64:ff9b::10.0.0.0/120", true],
+    ["no prefix length", "10.3.0.0", false],
+    ["a prefix over 32", "10.0.0.0/33", false],
+    ["a prefix over 128", "fd00::/129", false],
+    ["a leading zero in an octet", "10.03.0.0/16", false],
+    ["an octet over 255", "10.256.0.0/16", false],
+    ["three octets", "10.3.0/16", false],
+    ["two :: in one address", "fd00::1::/64", false],
+    ["an IPv4-mapped IPv6 address", "::ffff:10.0.0.0/104", false],
+    ["a zone", "fe80::1%eth0/64", false],
+    ["a leading zero in the prefix length", "10.0.0.0/08", false],
+    ["an embedded IPv4 anywhere but the end", "1:1.2.3.4::/64", false],
+  ])("%s: %s", (_name, text, ok) => {
+    expect(parseCidrStrict(text).ok).toBe(ok);
+  });
+});
+
+const strict = (text: string) => {
+  const parsed = parseCidrStrict(text);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.value;
+};
+
+describe("containsCidr", () => {
+  it.each<[string, string, boolean]>([
+    ["10.3.0.0/16", "10.3.166.139/32", true],
+    ["10.3.0.0/16", "10.3.0.0/16", true],
+    ["10.3.0.0/16", "10.0.0.0/8", false],
+    ["10.3.0.0/16", "10.9.0.0/24", false],
+    ["10.3.0.0/16", "fd00::/64", false],
+    ["fd00::/48", "fd00:0:0:1::/64", true],
+    ["fd00::/48", "fd01::/64", false],
+  ])("%s contains %s: %s", (outer, inner, expected) => {
+    expect(cidrWithin(strict(inner), strict(outer))).toBe(expected);
+  });
+});
+
+describe("host bits", () => {
+  it.each<[string, boolean, string]>([
+    ["10.3.0.0/16", false, "10.3.0.0/16"],
+    ["10.3.0.1/16", true, "10.3.0.0/16"],
+    ["fd00::1/64", true, "fd00::/64"],
+    ["2001:db8:1:2:3:4:5:6/32", true, "2001:db8::/32"],
+    ["1:0:0:2::/64", false, "1:0:0:2::/64"],
+  ])("%s has host bits: %s (network %s)", (text, expected, network) => {
+    expect(hasHostBits(strict(text))).toBe(expected);
+    expect(strict(text).canonical).toBe(network);
   });
 });
