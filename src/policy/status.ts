@@ -1,3 +1,4 @@
+import { canonicalJson } from "./canonical.js";
 import type { Condition, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 
 /** The bound on status.namespaces (problems first); the rest is counted in namespacesOmitted. */
@@ -88,19 +89,7 @@ export function invalidSpecStatus(prev: IsolationProfileStatus | undefined, gene
   return { ...prev, observedGeneration: generation, conditions };
 }
 
-/** Deep equality on JSON values: status is written only when it changed. */
+/** Deep equality on JSON values (key order ignored): status is written only when it changed. */
 export function sameJson(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
-}
-
-function stableStringify(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableStringify).join(",")}]`;
-  if (v && typeof v === "object") {
-    return `{${Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, x]) => `${JSON.stringify(k)}:${stableStringify(x)}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
+  return canonicalJson(a) === canonicalJson(b);
 }
