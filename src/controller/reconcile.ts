@@ -154,6 +154,8 @@ async function execute(
   let healed = 0;
   await pool(plan.apply, deps.writeConcurrency, async ({ policy, action }) => {
     const namespace = policy.metadata.namespace ?? "";
+    // Judged before the write: once it lands, the cache may already hold our own update.
+    const drift = action === "update" && isDrift(policy, deps);
     const result = action === "create" ? await createOrAdopt(profile, policy, deps) : await deps.writer.apply(policy);
     if (result === "conflict") {
       set(namespace, "Conflict", { message: `NetworkPolicy ${policy.metadata.name} exists and is not managed by netfence` });
@@ -166,7 +168,7 @@ async function execute(
     } else {
       updated++;
     }
-    if (deps.driftSuspects.delete(key(policy)) || (action === "update" && isDrift(policy, deps))) healed++;
+    if (deps.driftSuspects.delete(key(policy)) || drift) healed++;
   });
   let deleted = 0;
   await pool(plan.delete, deps.writeConcurrency, async (policy) => {
