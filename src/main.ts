@@ -15,7 +15,7 @@ import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js"
 import { createInformer, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
-import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
+import { KeepAliveJson, KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
 import { serve, probeRoute } from "./observability/http.js";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
@@ -105,14 +105,16 @@ export async function run(config: RunConfig): Promise<number> {
   const caches = createCaches(kc, log, config.profileSelector);
   const index = new ProfileIndex(caches.profiles, ownNamespace);
   const driftSuspects = new Set<string>();
+  // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
+  const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
 
   const deps: ReconcileDeps = {
     profiles: caches.profiles,
     namespaces: caches.namespaces,
     pods: caches.pods,
     policies: caches.policies,
-    writer: new KubePolicyWriter(kc, limiter),
-    profileWriter: new KubeProfileWriter(kc, limiter),
+    writer: new KubePolicyWriter(transport, limiter),
+    profileWriter: new KubeProfileWriter(transport, limiter),
     events: new KubeEventRecorder(kc, identity, log),
     metrics,
     driftSuspects,
@@ -257,6 +259,7 @@ export async function run(config: RunConfig): Promise<number> {
   await queue.shutdown({ drain: true, timeoutMs: 20_000 });
   if (elector) await elector.release();
   await Promise.all(all.map((i) => i.stop()));
+  transport.close();
   await Promise.all(servers.map((s) => new Promise<void>((r) => (s ? s.close(() => r()) : r()))));
   log.info("Stopped");
   return exitCode;
