@@ -81,7 +81,9 @@ export class KeepAliveJson {
     const headers = {
       ...(init.headers as Record<string, string | string[] | undefined>),
       Accept: options.accept ?? "application/json",
-      ...(payload === undefined ? {} : { "Content-Type": options.contentType ?? "application/json" }),
+      // Always a Content-Length: Node sends a DELETE body neither chunked nor sized, and on a
+      // kept-alive connection the server then reads it as the start of the next request.
+      ...(payload === undefined ? {} : { "Content-Type": options.contentType ?? "application/json", "Content-Length": String(Buffer.byteLength(payload)) }),
     };
     const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000), ...(options.signal ? [options.signal] : [])];
     const send = url.protocol === "http:" ? http.request : https.request;
@@ -146,7 +148,7 @@ export class KubePolicyWriter implements PolicyWriter {
 
   remove(policy: NetworkPolicy): Promise<WriteResult> {
     const { name, namespace = "", uid } = policy.metadata;
-    const options = uid ? { body: { apiVersion: "v1", kind: "DeleteOptions", preconditions: { uid } } } : {};
+    const options = uid ? { body: { preconditions: { uid } } } : {};
     return attempt(this.limiter, () =>
       this.http.request("DELETE", `${NP(namespace)}/${name}`, options).catch((err: unknown) => {
         if (classify(err).kind === "NotFound") return undefined;
