@@ -1,4 +1,6 @@
 /**
+ * `npm run bench`: every scenario at its default size, on one local control
+ * plane shared by the run, then one combined JSON line.
  * `npm run bench -- --scenario <name> [scenario options]`: runs one benchmark
  * scenario from bench/scenarios/<name>.ts. Adding a scenario is adding a file
  * there that exports `scenario` (see the Scenario interface); nothing to register.
@@ -6,6 +8,7 @@
  */
 import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { closeBenchEnv } from "./lib/env.js";
 
 export interface Scenario {
   name: string;
@@ -37,28 +40,77 @@ function withoutOwnOptions(argv: readonly string[]): string[] {
   return rest;
 }
 
+/** The default run: what each step runs with; setup (namespaces) carries over between steps. */
+function defaultPlan(large: number): [string, string[]][] {
+  return [
+    ["evaluator", []],
+    ["converge", ["--namespaces", "2000"]],
+    ["fanout", ["--namespaces", "2000"]],
+    ["newns", ["--namespaces", "2000"]],
+    ["steady", ["--namespaces", "2000"]],
+    ["converge", ["--namespaces", String(large)]],
+    ["memory", ["--namespaces", String(large)]],
+  ];
+}
+
+/** The figures the issue asks for, first in the combined line. */
+const HEADLINE = ["converge_2000_ratio", "converge_10000_ratio", "fanout_2000_ratio", "fanout_deleted", "new_ns_p50_ms", "new_ns_p99_ms", "steady_writes_idle", "steady_writes_restart", "rss_mib", "evaluator_matrix_ms"];
+
+async function load(name: string): Promise<Scenario> {
+  const mod = (await import(new URL(`${name}.js`, scenariosDir).href)) as { scenario?: unknown };
+  if (!isScenario(mod.scenario)) throw new Error(`bench/scenarios/${name}.ts does not export a scenario`);
+  return mod.scenario;
+}
+
+async function runAll(large: number): Promise<number> {
+  const combined: Record<string, number | string> = {};
+  const started = Date.now();
+  try {
+    for (const [name, args] of defaultPlan(large)) {
+      const scenario = await load(name);
+      console.log(`\n=== scenario ${scenario.name} ${args.join(" ")}: ${scenario.description}\n`);
+      const t0 = Date.now();
+      const numbers = await scenario.run(args);
+      console.log(JSON.stringify({ scenario: scenario.name, ...numbers, seconds: Math.round((Date.now() - t0) / 1000) }));
+      Object.assign(combined, numbers);
+    }
+  } finally {
+    await closeBenchEnv();
+  }
+  // converge_<large>_ratio answers for converge_10000_ratio when the large size was changed.
+  if (combined.converge_10000_ratio === undefined && combined[`converge_${String(large)}_ratio`] !== undefined) combined.converge_10000_ratio = combined[`converge_${String(large)}_ratio`] ?? 0;
+  const headline = Object.fromEntries(HEADLINE.map((k) => [k, combined[k] ?? "not measured"]));
+  console.log(`\nall scenarios in ${String(Math.round((Date.now() - started) / 1000))}s`);
+  console.log(JSON.stringify({ ...headline, ...combined, large_namespaces: large }));
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { scenario: { type: "string", short: "s" }, help: { type: "boolean", short: "h" } }, strict: false });
+  const { values } = parseArgs({ args: argv, options: { scenario: { type: "string", short: "s" }, help: { type: "boolean", short: "h" }, large: { type: "string" } }, strict: false });
   const names = available();
   const name = typeof values.scenario === "string" ? values.scenario : undefined;
-  if (values.help === true || name === undefined) {
-    console.log(`Usage: npm run bench -- --scenario <name> [options]\n\nScenarios: ${names.join(", ")}`);
-    return name === undefined && values.help !== true ? 2 : 0;
+  if (values.help === true) {
+    console.log(`Usage: npm run bench [-- --large 10000]            every scenario, default sizes, one combined JSON line
+       npm run bench -- --scenario <name> [options]   one scenario
+
+Scenarios: ${names.join(", ")}`);
+    return 0;
   }
+  if (name === undefined) return runAll(typeof values.large === "string" ? Number(values.large) : 10000);
   if (!names.includes(name)) {
     console.error(`bench: unknown scenario '${name}' (have: ${names.join(", ")})`);
     return 2;
   }
-  const mod = (await import(new URL(`${name}.js`, scenariosDir).href)) as { scenario?: unknown };
-  if (!isScenario(mod.scenario)) {
-    console.error(`bench: bench/scenarios/${name}.ts does not export a scenario`);
-    return 2;
-  }
+  const scenario = await load(name);
   // Everything that is not --scenario/--help goes to the scenario.
   const rest = withoutOwnOptions(argv);
-  console.log(`scenario ${mod.scenario.name}: ${mod.scenario.description}\n`);
-  const numbers = await mod.scenario.run(rest);
-  console.log(JSON.stringify({ scenario: mod.scenario.name, ...numbers }));
+  console.log(`scenario ${scenario.name}: ${scenario.description}\n`);
+  try {
+    const numbers = await scenario.run(rest);
+    console.log(JSON.stringify({ scenario: scenario.name, ...numbers }));
+  } finally {
+    await closeBenchEnv();
+  }
   return 0;
 }
 

@@ -1,0 +1,74 @@
+/**
+ * Memory: the operator's resident set with N namespaces, N generated
+ * NetworkPolicies and 2·N pods (no kubelet: created through the API). Sampled
+ * from /proc/<pid>/status VmRSS every second from start to settle; the figure
+ * is the RSS once everything is in place and the status counts every pod.
+ */
+import { parseArgs } from "node:util";
+import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import { policyName } from "../../src/policy/naming.js";
+import type { Scenario } from "../index.js";
+import { benchEnv, OPERATOR_NAMESPACE } from "../lib/env.js";
+import { DEFAULT_LIMITS } from "../lib/kube.js";
+import { OperatorProcess } from "../lib/operator.js";
+import { createProfile, ProfileWatch } from "../lib/profile.js";
+import { median, progress, round, sleep, table, until } from "../lib/report.js";
+import { TimedWatch } from "../lib/watch.js";
+import { benchSpec, lastAdded } from "./converge.js";
+
+export const scenario: Scenario = {
+  name: "memory",
+  description: "operator RSS with N namespaces, N policies and pods-per-namespace × N pods (options: --namespaces 10000 --pods-per-namespace 2)",
+  async run(args) {
+    const { values } = parseArgs({ args, options: { namespaces: { type: "string", default: "10000" }, "pods-per-namespace": { type: "string", default: "2" } } });
+    const n = Number(values.namespaces);
+    const perNs = Number(values["pods-per-namespace"]);
+    const env = await benchEnv();
+    const selector = await env.ensureNamespaces(n);
+    const name = `memory-${String(n)}`;
+    const policies = await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start();
+    const profiles = await new ProfileWatch(env.kc).start();
+    const operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, DEFAULT_LIMITS);
+    const samples: number[] = [];
+    const sampler = setInterval(() => {
+      try {
+        samples.push(operator.rssMiB());
+      } catch {
+        // exited
+      }
+    }, 1000);
+    let settled: number[] = [];
+    let metricMiB = 0;
+    let heapMiB = 0;
+    try {
+      await operator.ready();
+      await createProfile(env.kc, name, benchSpec(selector));
+      progress(`memory: ${name} rolling out ${String(n)} policies`);
+      await lastAdded(policies, policyName(name), n, 1_800_000, "the profile's policies");
+      progress(`memory: creating ${String(n * perNs)} pods`);
+      await env.ensurePods(n, perNs);
+      await until(() => (profiles.current(name)?.status?.isolatedPods === n * perNs ? true : undefined), `status.isolatedPods = ${String(n * perNs)}`, 600_000, 500);
+      progress("memory: everything in place; sampling RSS for 15 s");
+      await sleep(3000);
+      const from = samples.length;
+      await sleep(15_000);
+      settled = samples.slice(from);
+      metricMiB = (await operator.metric("netfence_process_resident_memory_bytes")) / 2 ** 20;
+      heapMiB = (await operator.metric("netfence_nodejs_heap_size_used_bytes")) / 2 ** 20;
+    } catch (err) {
+      console.error(`operator log tail:\n${operator.logs(40)}`);
+      throw err;
+    } finally {
+      clearInterval(sampler);
+      await operator.kill();
+      policies.stop();
+      profiles.stop();
+    }
+    const rss = median(settled);
+    const peak = Math.max(...samples);
+    console.log(`\nmemory: ${String(n)} namespaces, ${String(n)} policies, ${String(n * perNs)} pods (caches: namespaces and pods metadata-only, managed policies in full)\n`);
+    table(["RSS settled MiB (median of 15 s)", "RSS peak MiB", "process_resident_memory MiB", "heap used MiB"], [[rss.toFixed(1), peak.toFixed(1), metricMiB.toFixed(1), heapMiB.toFixed(1)]]);
+    console.log("target: ≤ 200 MiB\n");
+    return { rss_mib: round(rss, 1), rss_peak_mib: round(peak, 1), heap_used_mib: round(heapMiB, 1) };
+  },
+};
