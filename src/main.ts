@@ -10,6 +10,7 @@ import { DEFAULT_DNS_NAMESPACE, DEFAULT_OPERATOR_NAMESPACE, GROUP, LABEL_MANAGED
 import type { IsolationProfile } from "./api/types.js";
 import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "./controller/mappers.js";
 import { WorkQueue } from "./controller/queue.js";
+import { DriftContest } from "./controller/contest.js";
 import { TokenBucket } from "./controller/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
 import { createInformer, type Informer, type ObjectWithMeta } from "./io/informer.js";
@@ -118,6 +119,7 @@ export async function run(config: RunConfig): Promise<number> {
     events: new KubeEventRecorder(kc, identity, log),
     metrics,
     driftSuspects,
+    contest: new DriftContest(),
     render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
     writeConcurrency: config.writeConcurrency,
     now: () => new Date(),

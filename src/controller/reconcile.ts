@@ -6,14 +6,15 @@
 import type { Logger } from "pino";
 import { FINALIZER, LABEL_PROFILE } from "../api/constants.js";
 import { formatIssues, parseProfile } from "../api/parse.js";
-import type { IsolationProfile, NamespaceStatus, ParsedProfile } from "../api/types.js";
+import type { IsolationProfile, IsolationProfileStatus, NamespaceStatus, ParsedProfile } from "../api/types.js";
 import type { Namespace, NetworkPolicy, Pod } from "../policy/k8s.js";
 import { selectNamespaces } from "../policy/namespaces.js";
 import { policyName, profileLabelValue } from "../policy/naming.js";
 import { isOwnedBy, planChanges, type Plan } from "../policy/plan.js";
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
-import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
+import { computeStatus, invalidSpecStatus, sameJson, setCondition, type ReconcileOutcome } from "../policy/status.js";
+import type { DriftContest } from "./contest.js";
 import type { EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics, WriteFailure, WriteResult } from "./ports.js";
 
 export interface ReconcileDeps {
@@ -31,6 +32,8 @@ export interface ReconcileDeps {
    * delete events); re-creating one counts as a drift heal.
    */
   driftSuspects: Set<string>;
+  /** Holds back heals of policies another client keeps changing (no hot loop); none: heal at once. */
+  contest?: DriftContest;
   render: RenderOptions;
   /** Parallel writes within one pass (the client's QPS limiter still applies). */
   writeConcurrency: number;
@@ -41,6 +44,8 @@ export interface ReconcileDeps {
 export interface ReconcileResult {
   /** Retry with the queue's per-key backoff (retryable API errors). */
   retry?: boolean;
+  /** Come back after this long (a held-back heal, a contest that should clear). */
+  requeueAfterMs?: number;
 }
 
 const DONE: ReconcileResult = {};
@@ -118,10 +123,13 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     set(namespace, f.retryable ? "Pending" : "Failed", { message: f.message.slice(0, 500) });
   };
 
+  let requeueAfterMs: number | undefined;
   if (spec.mode === "DryRun") {
     await dryRun(plan, deps, set, onFailure);
   } else {
-    const healed = await execute(profile, plan, deps, set, onFailure);
+    const { healed, contested, nextMs } = await execute(profile, plan, deps, set, onFailure);
+    requeueAfterMs = nextMs;
+    for (const namespace of contested) set(namespace, "Conflict", { message: CONTESTED });
     if (healed) {
       deps.metrics.driftHealed(healed);
       deps.events.record(profile, "Normal", "DriftHealed", `Restored ${policies(healed)} edited or deleted outside netfence`);
@@ -137,8 +145,22 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   if (conflicts.length) {
     deps.events.record(profile, "Warning", "Conflict", `NetworkPolicy ${generatedName} exists but is not managed by this profile in: ${conflicts.slice(0, 10).join(", ")}`);
   }
-  const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
-  return { retry: failures.retryable > 0 || written.retry === true };
+  const written = await writeStatus(deps, profile, contestedStatus(computeStatus(profile.status, outcome, now), entries, generation, now));
+  const retry = failures.retryable > 0 || written.retry === true;
+  return retry || requeueAfterMs === undefined ? { retry } : { requeueAfterMs };
+}
+
+const CONTESTED = "another client keeps deleting or editing this NetworkPolicy; netfence restores it with backoff";
+
+/** Degraded says why when the only problem is a policy another client keeps changing. */
+function contestedStatus(status: IsolationProfileStatus, entries: Map<string, NamespaceStatus>, generation: number, now: string): IsolationProfileStatus {
+  const contested = [...entries.values()].filter((e) => e.state === "Conflict" && e.message === CONTESTED).map((e) => e.name).sort();
+  const otherConflicts = [...entries.values()].some((e) => (e.state === "Conflict" && e.message !== CONTESTED) || e.state === "Failed");
+  if (contested.length === 0 || otherConflicts) return status;
+  const shown = contested.length > 5 ? `${contested.slice(0, 5).join(", ")} and ${String(contested.length - 5)} more` : contested.join(", ");
+  const message = `another client keeps deleting or editing the generated NetworkPolicy in ${shown}; netfence restores it with capped backoff`;
+  const conditions = setCondition(status.conditions ?? [], { type: "Degraded", status: "True", reason: "Conflict", message, observedGeneration: generation }, now);
+  return { ...status, conditions };
 }
 
 /** Applies the plan; returns how many writes restored drift. */
@@ -148,14 +170,26 @@ async function execute(
   deps: ReconcileDeps,
   set: (ns: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) => void,
   onFailure: (ns: string, f: WriteFailure) => void,
-): Promise<number> {
+): Promise<{ healed: number; contested: string[]; nextMs?: number }> {
   let created = 0;
   let updated = 0;
   let healed = 0;
+  const contested: string[] = [];
+  const waits: number[] = [];
+  const contest = deps.contest;
   await pool(plan.apply, deps.writeConcurrency, async ({ policy, action }) => {
     const namespace = policy.metadata.namespace ?? "";
+    const k = key(policy);
     // Judged before the write: once it lands, the cache may already hold our own update.
     const drift = action === "update" && isDrift(policy, deps);
+    if (contest && (drift || deps.driftSuspects.has(k))) {
+      const wait = contest.wait(k);
+      if (wait > 0) {
+        contested.push(namespace);
+        waits.push(wait);
+        return;
+      }
+    }
     const result = action === "create" ? await createOrAdopt(profile, policy, deps) : await deps.writer.apply(policy);
     if (result === "conflict") {
       set(namespace, "Conflict", { message: `NetworkPolicy ${policy.metadata.name} exists and is not managed by netfence` });
@@ -168,8 +202,20 @@ async function execute(
     } else {
       updated++;
     }
-    if (deps.driftSuspects.delete(key(policy)) || drift) healed++;
+    if (deps.driftSuspects.delete(k) || drift) {
+      healed++;
+      contest?.healed(k);
+    }
+    if (contest?.contested(k)) contested.push(namespace);
   });
+  if (contest) {
+    for (const p of plan.unchanged) if (contest.contested(key(p))) contested.push(p.metadata.namespace ?? "");
+    const generated = policyName(profile.metadata.name);
+    for (const ns of contested) {
+      const quiet = contest.quietIn(`${ns}/${generated}`);
+      if (quiet !== undefined) waits.push(quiet);
+    }
+  }
   let deleted = 0;
   await pool(plan.delete, deps.writeConcurrency, async (policy) => {
     const result = await deps.writer.remove(policy);
@@ -184,7 +230,7 @@ async function execute(
   if (created + updated + deleted) {
     deps.log.info({ isolationProfile: profile.metadata.name, created, updated, deleted, unchanged: plan.unchanged.length }, "Reconciled IsolationProfile");
   }
-  return healed;
+  return waits.length ? { healed, contested, nextMs: Math.min(...waits) } : { healed, contested };
 }
 
 /** An owned policy whose annotation still says "ours, current" but whose spec was edited. */
