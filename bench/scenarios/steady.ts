@@ -34,11 +34,16 @@ export const scenario: Scenario = {
     let idle: ReturnType<typeof operatorWrites>;
     let restart: ReturnType<typeof operatorWrites>;
     let restartToReadyMs = 0;
+    let rolloutFrom = 0;
+    let rolloutTo = 0;
+    let rollout: ReturnType<typeof operatorWrites>;
     try {
       await operator.ready();
+      rolloutFrom = Date.now();
       const created = await createProfile(env.kc, name, benchSpec(selector));
       await lastAdded(policies, policyName(name), n, 900_000, "the profile's policies");
       await until(() => profiles.ready(name, created.metadata.generation ?? 1), `${name} Ready`, 300_000);
+      rolloutTo = Date.now();
       await sleep(5000);
       progress(`steady: ${String(n)} policies in place; counting writes for ${values.idle}s idle`);
       const a = Date.now();
@@ -54,6 +59,7 @@ export const scenario: Scenario = {
       await sleep(Number(values["after-restart"]) * 1000);
       const d = Date.now();
       await sleep(AUDIT_FLUSH_MS);
+      rollout = operatorWrites(env.plane.auditLogPath, rolloutFrom, rolloutTo);
       idle = operatorWrites(env.plane.auditLogPath, a, b);
       restart = operatorWrites(env.plane.auditLogPath, c, d);
       policies.reset();
@@ -70,6 +76,7 @@ export const scenario: Scenario = {
     const detail = (w: { byKind: Record<string, number> }) => Object.entries(w.byKind).map(([k, v]) => `${k}: ${String(v)}`).join(", ") || "none";
     console.log(`\nsteady state, ${String(n)} namespaces and policies in place (audit log: mutating requests on networkpolicies, isolationprofiles, events, leases)\n`);
     table(["window", "seconds", "mutating requests", "which"], [
+      ["rollout (control: the counter sees the operator's writes)", ((rolloutTo - rolloutFrom) / 1000).toFixed(1), String(rollout.total), detail(rollout)],
       ["idle", values.idle, String(idle.total), detail(idle)],
       ["restart (stop → ready → first reconcile → +" + values["after-restart"] + "s)", ((restartToReadyMs / 1000) + Number(values["after-restart"])).toFixed(1), String(restart.total), detail(restart)],
     ]);
