@@ -11,6 +11,7 @@ import type { IsolationProfile } from "./api/types.js";
 import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "./controller/mappers.js";
 import { WorkQueue } from "./controller/queue.js";
 import { DriftContest } from "./controller/contest.js";
+import { PassMemo } from "./controller/memo.js";
 import { TokenBucket } from "./controller/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
 import { createInformer, type Informer, type ObjectWithMeta } from "./io/informer.js";
@@ -106,6 +107,7 @@ export async function run(config: RunConfig): Promise<number> {
   const caches = createCaches(kc, log, config.profileSelector);
   const index = new ProfileIndex(caches.profiles, ownNamespace);
   const driftSuspects = new Set<string>();
+  const memo = new PassMemo();
   // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
   const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
 
@@ -120,6 +122,7 @@ export async function run(config: RunConfig): Promise<number> {
     metrics,
     driftSuspects,
     contest: new DriftContest(),
+    memo,
     render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
     writeConcurrency: config.writeConcurrency,
     now: () => new Date(),
@@ -155,6 +158,7 @@ export async function run(config: RunConfig): Promise<number> {
   caches.profiles.on("update", (p) => enqueue([p.metadata.name]));
   caches.profiles.on("delete", (p) => {
     index.forget(p.metadata.name);
+    memo.forget(p.metadata.name);
     enqueue([p.metadata.name]);
   });
   caches.namespaces.on("add", (ns) => {

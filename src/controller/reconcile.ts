@@ -15,6 +15,7 @@ import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
 import { computeStatus, invalidSpecStatus, sameJson, setCondition, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
+import type { PassMemo } from "./memo.js";
 import type { EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics, WriteFailure, WriteResult } from "./ports.js";
 
 export interface ReconcileDeps {
@@ -34,6 +35,8 @@ export interface ReconcileDeps {
   driftSuspects: Set<string>;
   /** Holds back heals of policies another client keeps changing (no hot loop); none: heal at once. */
   contest?: DriftContest;
+  /** Reuses rendering and verified policies between passes of one generation; none: every pass from scratch. */
+  memo?: PassMemo;
   render: RenderOptions;
   /** Parallel writes within one pass (the client's QPS limiter still applies). */
   writeConcurrency: number;
@@ -102,9 +105,10 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   const all = deps.namespaces.list();
   const selected = selectNamespaces(spec, all, { operatorNamespace: deps.render.operatorNamespace });
   const active = selected.filter((ns) => !ns.metadata.deletionTimestamp);
-  const desired = renderProfile(parsed, active, deps.render);
+  const version = `${profile.metadata.uid ?? ""}/${String(generation)}`;
+  const desired = deps.memo ? deps.memo.render(profile.metadata.name, version, parsed, active, deps.render) : renderProfile(parsed, active, deps.render);
   const owned = ownedPolicies(deps, profile);
-  const plan = planChanges(profile.metadata.name, desired, owned);
+  const plan = deps.memo ? deps.memo.plan(profile.metadata.name, version, desired, owned) : planChanges(profile.metadata.name, desired, owned);
   const generatedName = policyName(profile.metadata.name);
 
   const entries = new Map<string, NamespaceStatus>();
