@@ -38,7 +38,10 @@ export class OperatorProcess {
       "--log-level", "warn",
       ...extra,
     ];
-    return new OperatorProcess(spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] }), health, metrics, args);
+    // NETFENCE_BENCH_OPERATOR_NODE_OPTIONS: V8 flags for the operator only (e.g. --max-old-space-size=160).
+    const nodeOptions = process.env.NETFENCE_BENCH_OPERATOR_NODE_OPTIONS;
+    const env = nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions };
+    return new OperatorProcess(spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env }), health, metrics, args);
   }
 
   private keep(chunk: string): void {
