@@ -17,7 +17,8 @@ import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js"
 import { createInformer, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
-import { KeepAliveJson, KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
+import { KeepAliveJson } from "./io/client.js";
+import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
 import { serve, probeRoute } from "./observability/http.js";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";

@@ -3,7 +3,7 @@
  * the same keep-alive transport the operator writes with (src/io/writer.ts KeepAliveJson).
  */
 import type { KubeConfig } from "@kubernetes/client-node";
-import { KeepAliveJson } from "../../src/io/writer.js";
+import { KeepAliveJson } from "../../src/io/client.js";
 import { classify } from "../../src/io/errors.js";
 import { TokenBucket } from "../../src/controller/ratelimit.js";
 

@@ -4,15 +4,13 @@
  * finalizers, and Events. Every call returns a WriteResult and never throws,
  * so one failing namespace never stops a pass.
  */
-import http from "node:http";
-import https from "node:https";
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_VERSION, ANNOTATION_SPEC_HASH, FIELD_MANAGER, GROUP, KIND, LABEL_MANAGED_BY, LABEL_PROFILE, PLURAL, VERSION } from "../api/constants.js";
 import type { IsolationProfile, IsolationProfileStatus } from "../api/types.js";
 import type { EventRecorder, PolicyWriter, ProfileWriter, WriteResult } from "../controller/ports.js";
 import type { NetworkPolicy } from "../policy/k8s.js";
-import { apiUrl, type RequestJsonOptions } from "./client.js";
+import { KeepAliveJson } from "./client.js";
 import { classify } from "./errors.js";
 import type { TokenBucket } from "../controller/ratelimit.js";
 
@@ -47,77 +45,6 @@ async function attempt(limiter: TokenBucket | undefined, call: () => Promise<unk
 function body(policy: NetworkPolicy): NetworkPolicy {
   const { name, namespace, labels, annotations, ownerReferences } = policy.metadata;
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace, labels, annotations, ownerReferences }, spec: policy.spec };
-}
-
-
-/**
- * Plain-JSON requests on ONE keep-alive agent per writer. client-node 1.4 (and
- * requestJson) build a new https.Agent per call, so every write paid a TLS
- * handshake: measured on the local control plane (2 cores), ~13 ms per
- * request and at most ~90 requests/s with 48 in flight, against ~660/s on a
- * kept-alive connection pool. The operator could not reach its own --qps.
- * Credentials are applied per request (a token in the headers may rotate); the
- * client certificate and CA go into the shared agent once.
- */
-export class KeepAliveJson {
-  private agent: http.Agent | undefined;
-
-  constructor(
-    private readonly kc: k8s.KubeConfig,
-    private readonly maxSockets = 128,
-  ) {}
-
-  async request(method: string, path: string, options: RequestJsonOptions = {}): Promise<unknown> {
-    const url = apiUrl(this.kc, path, options.query);
-    const init: https.RequestOptions = { method, headers: {} };
-    await this.kc.applyToHTTPSOptions(init);
-    const made = init.agent;
-    if (!this.agent) {
-      const tls = made instanceof https.Agent ? made.options : {};
-      this.agent = url.protocol === "http:" ? new http.Agent({ keepAlive: true, maxSockets: this.maxSockets }) : new https.Agent({ ...tls, keepAlive: true, maxSockets: this.maxSockets });
-    }
-    if (made instanceof http.Agent) made.destroy();
-    const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const headers = {
-      ...(init.headers as Record<string, string | string[] | undefined>),
-      Accept: options.accept ?? "application/json",
-      // Always a Content-Length: Node sends a DELETE body neither chunked nor sized, and on a
-      // kept-alive connection the server then reads it as the start of the next request.
-      ...(payload === undefined ? {} : { "Content-Type": options.contentType ?? "application/json", "Content-Length": String(Buffer.byteLength(payload)) }),
-    };
-    const signals = [AbortSignal.timeout(options.timeoutMs ?? 60_000), ...(options.signal ? [options.signal] : [])];
-    const send = url.protocol === "http:" ? http.request : https.request;
-    const { agent } = this;
-    return new Promise<unknown>((resolve, reject) => {
-      const req = send(url, { method, headers, agent, signal: AbortSignal.any(signals) }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", reject);
-        res.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          const status = res.statusCode ?? 0;
-          if (status < 200 || status > 299) {
-            const responseHeaders: Record<string, string> = {};
-            for (const [key, value] of Object.entries(res.headers)) if (typeof value === "string") responseHeaders[key] = value;
-            reject(new k8s.ApiException(status, `${method} ${url.pathname} failed`, text, responseHeaders));
-            return;
-          }
-          try {
-            resolve(text ? JSON.parse(text) : undefined);
-          } catch (err) {
-            reject(new Error(`${method} ${url.pathname}: the API server sent invalid JSON: ${err instanceof Error ? err.message : String(err)}`));
-          }
-        });
-      });
-      req.on("error", reject);
-      req.end(payload);
-    });
-  }
-
-  /** Closes idle connections (shutdown). */
-  close(): void {
-    this.agent?.destroy();
-  }
 }
 
 const NP = (namespace: string) => `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`;
