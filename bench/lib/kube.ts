@@ -1,6 +1,6 @@
 /**
  * Plain-JSON requests for the benchmark's own setup and its floor clients, on
- * the same keep-alive transport the operator writes with (src/io/writer.ts KeepAliveJson).
+ * the same keep-alive transport the operator writes with (src/io/client.ts KeepAliveJson).
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KeepAliveJson } from "../../src/io/client.js";
@@ -82,7 +82,7 @@ export function describeLimits(l: Limits): string {
 /**
  * The floor: a bare client sending the same requests the operator would, at the
  * same qps/burst and write concurrency, through the same token bucket and the
- * same plain-JSON keep-alive transport (src/io/writer.ts), with nothing else to do. Resolves with failures counted.
+ * same plain-JSON keep-alive transport (src/io/client.ts KeepAliveJson), with nothing else to do. Resolves with failures counted.
  */
 export async function floorWrites<T>(kc: KubeConfig, limits: Limits, items: readonly T[], send: (item: T) => { method: string; path: string; body: unknown; contentType?: string; query?: Record<string, string> }): Promise<{ failed: number; firstError?: string }> {
   const bucket = new TokenBucket({ qps: limits.qps, burst: limits.burst });
