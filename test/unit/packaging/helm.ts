@@ -4,10 +4,14 @@
  * plain objects.
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+/** helm's own cache/config/data, kept out of the user's home. */
+const HELM_HOME = join(tmpdir(), "netfence-helm");
 export const CHART = `${ROOT}deploy/helm/netfence`;
 
 let binary: string | undefined;
@@ -28,7 +32,7 @@ export function helm(args: readonly string[], env: Record<string, string> = {}):
   const r = spawnSync(helmBinary(), args, {
     encoding: "utf8",
     // A throwaway helm home: no repositories, plugins or registry logins of whoever runs the tests.
-    env: { ...process.env, HELM_CACHE_HOME: "/tmp/netfence-helm/cache", HELM_CONFIG_HOME: "/tmp/netfence-helm/config", HELM_DATA_HOME: "/tmp/netfence-helm/data", ...env },
+    env: { ...process.env, HELM_CACHE_HOME: join(HELM_HOME, "cache"), HELM_CONFIG_HOME: join(HELM_HOME, "config"), HELM_DATA_HOME: join(HELM_HOME, "data"), ...env },
     maxBuffer: 32 * 1024 * 1024,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
