@@ -10,11 +10,11 @@ import { parseArgs } from "node:util";
 import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
-import { benchEnv, OPERATOR_NAMESPACE, poolName, type BenchEnv } from "../lib/env.js";
+import { benchEnv, poolName, type BenchEnv } from "../lib/env.js";
 import { callIdempotent, DEFAULT_LIMITS, describeLimits, floorWrites, NP_PATH, pool, type Limits } from "../lib/kube.js";
-import { OperatorProcess } from "../lib/operator.js";
-import { createProfile, deleteProfile, ProfileWatch, renderBodies } from "../lib/profile.js";
+import { createProfile, deleteProfile, renderBodies } from "../lib/profile.js";
 import { median, progress, round, secs, table, until } from "../lib/report.js";
+import { withRig } from "../lib/rig.js";
 import { TimedWatch } from "../lib/watch.js";
 
 export const FLOOR_NAME = "bench-floor";
@@ -79,11 +79,9 @@ export interface ConvergeRun {
 
 export async function convergeRuns(env: BenchEnv, n: number, runs: number, limits: Limits): Promise<ConvergeRun[]> {
   const selector = await env.ensureNamespaces(n);
-  const policies = await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start();
-  const profiles = await new ProfileWatch(env.kc).start();
-  const operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, limits);
+
   const results: ConvergeRun[] = [];
-  try {
+  await withRig(env, limits, async ({ policies, profiles, operator }) => {
     await operator.ready();
     for (let r = 0; r < runs; r++) {
       const name = `converge-${String(n)}-${String(r)}`;
@@ -119,14 +117,7 @@ export async function convergeRuns(env: BenchEnv, n: number, runs: number, limit
       run.cleanupMs = performance.now() - c0;
       results.push(run);
     }
-  } catch (err) {
-    console.error(`operator log tail:\n${operator.logs(40)}`);
-    throw err;
-  } finally {
-    await operator.kill();
-    policies.stop();
-    profiles.stop();
-  }
+  });
   return results;
 }
 

@@ -9,11 +9,11 @@ import { ANNOTATION_SPEC_HASH } from "../../src/api/constants.js";
 import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
-import { benchEnv, OPERATOR_NAMESPACE } from "../lib/env.js";
+import { benchEnv } from "../lib/env.js";
 import { APPLY_PATCH, DEFAULT_LIMITS, describeLimits, floorWrites, NP_PATH, type Limits } from "../lib/kube.js";
-import { OperatorProcess } from "../lib/operator.js";
-import { createProfile, deleteProfile, patchProfileSpec, ProfileWatch, renderBodies } from "../lib/profile.js";
+import { createProfile, deleteProfile, patchProfileSpec, renderBodies } from "../lib/profile.js";
 import { median, progress, round, secs, table, until } from "../lib/report.js";
+import { withRig } from "../lib/rig.js";
 import { TimedWatch } from "../lib/watch.js";
 import { allDeleted, benchSpec, deleteFloor, FLOOR_NAME, floorBodies, lastAdded, namespaceObjects } from "./converge.js";
 
@@ -51,13 +51,10 @@ export const scenario: Scenario = {
     const specs = [benchSpec(selector), alternateSpec(selector)];
     const bodies = specs.map((spec) => renderBodies(name, spec, nsObjects));
     const hashes = bodies.map((b) => b[0]?.metadata.annotations?.[ANNOTATION_SPEC_HASH] ?? "");
-    const policies = await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start();
-    const profiles = await new ProfileWatch(env.kc).start();
-    const operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, limits);
     const rows: string[][] = [];
     const ratios: number[] = [];
     let deletedTotal = 0;
-    try {
+    await withRig(env, limits, async ({ policies, profiles, operator }) => {
       await operator.ready();
       progress(`fan-out: rolling out ${name} and the floor's ${String(n)} policies (untimed)`);
       const created = await createProfile(env.kc, name, specs[0] ?? {});
@@ -99,14 +96,7 @@ export const scenario: Scenario = {
       await deleteProfile(env.kc, name);
       await allDeleted(policies, policyName(name), n, 900_000, "the profile's policies to be deleted");
       await deleteFloor(env, policies, n);
-    } catch (err) {
-      console.error(`operator log tail:\n${operator.logs(40)}`);
-      throw err;
-    } finally {
-      await operator.kill();
-      policies.stop();
-      profiles.stop();
-    }
+    });
     rows.push(["median", "", "", median(ratios).toFixed(3), String(deletedTotal)]);
     console.log(`\nupdate fan-out, N = ${String(n)}; ${describeLimits(limits)}\n`);
     table(["run", "T_floor_update s", "T_operator_update s", "ratio", "DELETED (managed)"], rows);

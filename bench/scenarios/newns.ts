@@ -5,15 +5,13 @@
  * generated policy's ADDED seen by an independent watch.
  */
 import { parseArgs } from "node:util";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
-import { benchEnv, OPERATOR_NAMESPACE } from "../lib/env.js";
+import { benchEnv } from "../lib/env.js";
 import { call, callIdempotent, DEFAULT_LIMITS, describeLimits } from "../lib/kube.js";
-import { OperatorProcess } from "../lib/operator.js";
-import { createProfile, deleteProfile, ProfileWatch } from "../lib/profile.js";
+import { createProfile, deleteProfile } from "../lib/profile.js";
 import { percentile, progress, round, sleep, table, until } from "../lib/report.js";
-import { TimedWatch } from "../lib/watch.js";
+import { withRig } from "../lib/rig.js";
 import { lastAdded } from "./converge.js";
 
 export const scenario: Scenario = {
@@ -29,12 +27,9 @@ export const scenario: Scenario = {
     const run = Date.now().toString(36);
     const prefix = `bnew-${run}`;
     const name = `newns-${run}`;
-    const policies = await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start();
-    const profiles = await new ProfileWatch(env.kc).start();
-    const operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, DEFAULT_LIMITS);
     const latencies: number[] = [];
     const names = Array.from({ length: count }, (_, i) => `${prefix}-${String(i).padStart(4, "0")}`);
-    try {
+    await withRig(env, DEFAULT_LIMITS, async ({ policies, profiles, operator }) => {
       await operator.ready();
       const created = await createProfile(env.kc, name, { preset: "deny-all", namespaces: { selector: { matchLabels: selector }, names: [`${prefix}-*`] } });
       await lastAdded(policies, policyName(name), background, 900_000, "the background policies");
@@ -53,15 +48,9 @@ export const scenario: Scenario = {
       for (const ns of names) latencies.push((policies.seen.get(`${ns}/${policyName(name)}`)?.added ?? 0) - (sentAt.get(ns) ?? 0));
       await deleteProfile(env.kc, name);
       await until(() => (profiles.gone(name) ? true : undefined), `${name} to be gone`, 300_000);
-    } catch (err) {
-      console.error(`operator log tail:\n${operator.logs(40)}`);
-      throw err;
-    } finally {
-      await operator.kill();
-      policies.stop();
-      profiles.stop();
+    }).finally(() => {
       void Promise.all(names.map((ns) => callIdempotent(env.kc, "DELETE", `/api/v1/namespaces/${ns}`))).catch(() => undefined);
-    }
+    });
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     console.log(`\nnew-namespace latency: ${String(count)} namespaces at ${String(rate)}/s, profile also selecting ${String(background)} existing namespaces; ${describeLimits(DEFAULT_LIMITS)}\n`);

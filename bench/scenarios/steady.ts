@@ -5,16 +5,15 @@
  * Target 0 and 0: a level-triggered operator with nothing to change writes nothing.
  */
 import { parseArgs } from "node:util";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
 import { operatorWrites } from "../lib/audit.js";
 import { benchEnv, OPERATOR_NAMESPACE } from "../lib/env.js";
 import { DEFAULT_LIMITS } from "../lib/kube.js";
 import { OperatorProcess } from "../lib/operator.js";
-import { createProfile, deleteProfile, ProfileWatch } from "../lib/profile.js";
+import { createProfile, deleteProfile } from "../lib/profile.js";
 import { progress, sleep, table, until } from "../lib/report.js";
-import { TimedWatch } from "../lib/watch.js";
+import { withRig } from "../lib/rig.js";
 import { allDeleted, benchSpec, lastAdded } from "./converge.js";
 
 const AUDIT_FLUSH_MS = 2000;
@@ -28,17 +27,12 @@ export const scenario: Scenario = {
     const env = await benchEnv();
     const selector = await env.ensureNamespaces(n);
     const name = `steady-${String(n)}`;
-    const policies = await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start();
-    const profiles = await new ProfileWatch(env.kc).start();
-    let operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, DEFAULT_LIMITS);
-    let idle: ReturnType<typeof operatorWrites>;
-    let restart: ReturnType<typeof operatorWrites>;
     let restartToReadyMs = 0;
     let rolloutFrom = 0;
     let rolloutTo = 0;
-    let rollout: ReturnType<typeof operatorWrites>;
-    try {
-      await operator.ready();
+    const { idle, restart, rollout } = await withRig(env, DEFAULT_LIMITS, async (rig) => {
+      const { policies, profiles } = rig;
+      await rig.operator.ready();
       rolloutFrom = Date.now();
       const created = await createProfile(env.kc, name, benchSpec(selector));
       await lastAdded(policies, policyName(name), n, 900_000, "the profile's policies");
@@ -51,28 +45,24 @@ export const scenario: Scenario = {
       const b = Date.now();
       progress("steady: restarting the operator (SIGTERM, start, sync)");
       const c = Date.now();
-      await operator.kill("SIGTERM");
-      operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, DEFAULT_LIMITS);
+      await rig.operator.kill("SIGTERM");
+      const operator = (rig.operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, DEFAULT_LIMITS));
       await operator.ready();
       await until(async () => ((await operator.metric("netfence_reconcile_total", 'result="success"')) >= 1 ? true : undefined), "a reconcile after the restart", 120_000);
       restartToReadyMs = Date.now() - c;
       await sleep(Number(values["after-restart"]) * 1000);
       const d = Date.now();
       await sleep(AUDIT_FLUSH_MS);
-      rollout = operatorWrites(env.plane.auditLogPath, rolloutFrom, rolloutTo);
-      idle = operatorWrites(env.plane.auditLogPath, a, b);
-      restart = operatorWrites(env.plane.auditLogPath, c, d);
+      const counted = {
+        rollout: operatorWrites(env.plane.auditLogPath, rolloutFrom, rolloutTo),
+        idle: operatorWrites(env.plane.auditLogPath, a, b),
+        restart: operatorWrites(env.plane.auditLogPath, c, d),
+      };
       policies.reset();
       await deleteProfile(env.kc, name);
       await allDeleted(policies, policyName(name), n, 900_000, "the profile's policies to be deleted");
-    } catch (err) {
-      console.error(`operator log tail:\n${operator.logs(40)}`);
-      throw err;
-    } finally {
-      await operator.kill();
-      policies.stop();
-      profiles.stop();
-    }
+      return counted;
+    });
     const detail = (w: { byKind: Record<string, number> }) => Object.entries(w.byKind).map(([k, v]) => `${k}: ${String(v)}`).join(", ") || "none";
     console.log(`\nsteady state, ${String(n)} namespaces and policies in place (audit log: mutating requests on networkpolicies, isolationprofiles, events, leases)\n`);
     table(["window", "seconds", "mutating requests", "which"], [
