@@ -79,6 +79,11 @@ export class DriftContest {
     return h !== undefined && (h.deferredSince !== undefined || h.heals.length > this.freeHeals);
   }
 
+  /** Every key contested now (few: a pass checks these instead of every policy it keeps). */
+  contestedKeys(): string[] {
+    return [...this.history.keys()].filter((key) => this.contested(key));
+  }
+
   /** When `key` stops counting as contested if nothing else happens (ms from now), or undefined. */
   quietIn(key: string): number | undefined {
     const h = this.recent(key);

@@ -8,8 +8,9 @@ import type { NetworkPolicy } from "../policy/k8s.js";
 /** A read-only view of an informer cache. */
 export interface ReadCache<T> {
   get(name: string, namespace?: string): T | undefined;
-  list(): T[];
-  byNamespace(namespace: string): T[];
+  /** May be a shared snapshot: never mutate it. */
+  list(): readonly T[];
+  byNamespace(namespace: string): readonly T[];
 }
 
 export type WriteFailure = {

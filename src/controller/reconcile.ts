@@ -112,8 +112,8 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   const generatedName = policyName(profile.metadata.name);
 
   const entries = new Map<string, NamespaceStatus>();
-  const set = (namespace: string, state: NamespaceStatus["state"], extra: Partial<NamespaceStatus> = {}) =>
-    entries.set(namespace, { name: namespace, state, policy: generatedName, ...extra });
+  const set = (namespace: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) =>
+    entries.set(namespace, extra ? { name: namespace, state, policy: generatedName, ...extra } : { name: namespace, state, policy: generatedName });
   for (const ns of active) set(ns.metadata.name, "Isolated");
   for (const c of plan.conflicts) set(c.namespace, "Conflict", { message: c.reason });
 
@@ -140,9 +140,11 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     }
   }
 
-  const isolatedPods = [...entries.values()]
-    .filter((e) => e.state === "Isolated")
-    .reduce((sum, e) => sum + deps.pods.byNamespace(e.name).filter((p) => matchesSelector(spec.podSelector, p.metadata.labels)).length, 0);
+  let isolatedPods = 0;
+  for (const e of entries.values()) {
+    if (e.state !== "Isolated") continue;
+    for (const pod of deps.pods.byNamespace(e.name)) if (matchesSelector(spec.podSelector, pod.metadata.labels)) isolatedPods++;
+  }
   const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods };
   if (active.length === 0) outcome.emptySelectionReason = emptySelectionReason(parsed, all);
   const conflicts = [...entries.values()].filter((e) => e.state === "Conflict").map((e) => e.name);
@@ -213,7 +215,8 @@ async function execute(
     if (contest?.contested(k)) contested.push(namespace);
   });
   if (contest) {
-    for (const p of plan.unchanged) if (contest.contested(key(p))) contested.push(p.metadata.namespace ?? "");
+    const contestedNow = new Set(contest.contestedKeys());
+    if (contestedNow.size) for (const p of plan.unchanged) if (contestedNow.has(key(p))) contested.push(p.metadata.namespace ?? "");
     const generated = policyName(profile.metadata.name);
     for (const ns of contested) {
       const quiet = contest.quietIn(`${ns}/${generated}`);
@@ -269,7 +272,7 @@ async function dryRun(
   for (const p of plan.delete) set(p.metadata.namespace ?? "", "DryRun", { action: "delete" });
 }
 
-function emptySelectionReason(parsed: ParsedProfile, all: Namespace[]): ReconcileOutcome["emptySelectionReason"] {
+function emptySelectionReason(parsed: ParsedProfile, all: readonly Namespace[]): ReconcileOutcome["emptySelectionReason"] {
   const withSystem = selectNamespaces({ ...parsed.spec, namespaces: { ...parsed.spec.namespaces, includeSystem: true } }, all, {});
   if (!parsed.spec.namespaces.includeSystem && withSystem.length > 0) {
     return {

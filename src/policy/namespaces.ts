@@ -36,13 +36,21 @@ export function isSystemNamespace(name: string, opts: SelectOptions = {}): boole
   return SYSTEM_NAMESPACES.includes(name) || name === opts.operatorNamespace;
 }
 
+const NONE: readonly string[] = [];
+
 /** Whether the profile selects this namespace (used to map a namespace event to the profiles it concerns). */
 export function isNamespaceSelected(spec: HasNamespaces, ns: Namespace, opts: SelectOptions = {}): boolean {
-  const { names = [], selector, exclude = [], includeSystem = false } = spec.namespaces;
+  const { names = NONE, selector, exclude = NONE, includeSystem = false } = spec.namespaces;
   const name = ns.metadata.name;
   if (!includeSystem && isSystemNamespace(name, opts)) return false;
-  if (exclude.some((pattern) => matchesGlob(pattern, name))) return false;
-  return names.some((pattern) => matchesGlob(pattern, name)) || matchesSelector(selector, ns.metadata.labels);
+  if (matchesAnyGlob(exclude, name)) return false;
+  return matchesAnyGlob(names, name) || matchesSelector(selector, ns.metadata.labels);
+}
+
+/** A loop, not `some` with a closure: it runs for every namespace of every pass. */
+function matchesAnyGlob(patterns: readonly string[], name: string): boolean {
+  for (const pattern of patterns) if (matchesGlob(pattern, name)) return true;
+  return false;
 }
 
 /**

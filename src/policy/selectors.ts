@@ -8,9 +8,9 @@ import type { LabelSelector, Labels } from "./k8s.js";
 export function matchesSelector(selector: LabelSelector | undefined, labels: Labels | undefined): boolean {
   if (selector === undefined) return false;
   const l = labels ?? {};
-  for (const [key, value] of Object.entries(selector.matchLabels ?? {})) {
-    if (l[key] !== value) return false;
-  }
+  // for…in, not Object.entries: this runs for every pod and namespace of every pass.
+  const want = selector.matchLabels;
+  if (want) for (const key in want) if (l[key] !== want[key]) return false;
   for (const req of selector.matchExpressions ?? []) {
     const has = Object.prototype.hasOwnProperty.call(l, req.key);
     const value = l[req.key];
