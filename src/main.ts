@@ -14,7 +14,7 @@ import { DriftContest } from "./controller/contest.js";
 import { PassMemo } from "./controller/memo.js";
 import { TokenBucket } from "./controller/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
-import { createInformer, type Informer, type ObjectWithMeta } from "./io/informer.js";
+import { createInformer, keepIdentityAndLabels, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
 import { KeepAliveJson } from "./io/client.js";
@@ -40,6 +40,13 @@ export interface RunConfig {
   dnsNamespace: string;
   dnsPodSelector: LabelSelector;
   resyncSeconds: number;
+  /**
+   * Pod changes only move status.isolatedPods (policies select pods by label,
+   * they never list them): they are batched into one pass per profile per
+   * this period. Without it, pods churning in a 10,000-namespace cluster kept
+   * one full pass running back to back.
+   */
+  podBatchSeconds: number;
   /** Parallel writes within one reconcile. */
   writeConcurrency: number;
 }
@@ -68,6 +75,7 @@ export const defaultRunConfig: RunConfig = {
   dnsNamespace: DEFAULT_DNS_NAMESPACE,
   dnsPodSelector: { matchLabels: { "k8s-app": "kube-dns" } },
   resyncSeconds: 600,
+  podBatchSeconds: 1,
   writeConcurrency: 32,
 };
 
@@ -86,8 +94,8 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
       ...(profileSelector ? { labelSelector: profileSelector } : {}),
       logger: log,
     }),
-    namespaces: createInformer<Namespace>(kc, { name: "namespaces", path: "/api/v1/namespaces", metadataOnly: true, logger: log }),
-    pods: createInformer<Pod>(kc, { name: "pods", path: "/api/v1/pods", metadataOnly: true, logger: log }),
+    namespaces: createInformer<Namespace>(kc, { name: "namespaces", path: "/api/v1/namespaces", metadataOnly: true, transform: keepIdentityAndLabels, logger: log }),
+    pods: createInformer<Pod>(kc, { name: "pods", path: "/api/v1/pods", metadataOnly: true, transform: keepIdentityAndLabels, logger: log }),
     policies: createInformer<NetworkPolicy>(kc, {
       name: "networkpolicies",
       path: "/apis/networking.k8s.io/v1/networkpolicies",
@@ -171,9 +179,12 @@ export async function run(config: RunConfig): Promise<number> {
     metrics.namespaceGone(ns.metadata.name);
     enqueue(namespaceKeys(index, ns));
   });
-  caches.pods.on("add", (pod) => enqueue(podKeys(index, caches.namespaces, pod)));
-  caches.pods.on("update", (pod, old) => enqueue(podKeys(index, caches.namespaces, pod, old)));
-  caches.pods.on("delete", (pod) => enqueue(podKeys(index, caches.namespaces, pod)));
+  const enqueuePodChange = (keys: string[]) => {
+    for (const key of keys) queue.addAfter(key, config.podBatchSeconds * 1000);
+  };
+  caches.pods.on("add", (pod) => enqueuePodChange(podKeys(index, caches.namespaces, pod)));
+  caches.pods.on("update", (pod, old) => enqueuePodChange(podKeys(index, caches.namespaces, pod, old)));
+  caches.pods.on("delete", (pod) => enqueuePodChange(podKeys(index, caches.namespaces, pod)));
   caches.policies.on("add", (p) => enqueue(policyKeys(p)));
   caches.policies.on("update", (p, old) => enqueue(policyKeys(p, old)));
   caches.policies.on("delete", (p) => {

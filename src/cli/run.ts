@@ -17,6 +17,7 @@ interface Values {
   "dns-namespace"?: string;
   "dns-pod-selector"?: string;
   "resync-period"?: string;
+  "pod-batch-period"?: string;
   "write-concurrency"?: string;
 }
 
@@ -65,6 +66,7 @@ export function toRunConfig(v: Values): RunConfig {
     dnsNamespace: v["dns-namespace"] ?? d.dnsNamespace,
     dnsPodSelector: v["dns-pod-selector"] ? { matchLabels: parseLabelSelector("dns-pod-selector", v["dns-pod-selector"]) } : d.dnsPodSelector,
     resyncSeconds: v["resync-period"] ? parseDuration("resync-period", v["resync-period"]) : d.resyncSeconds,
+    podBatchSeconds: v["pod-batch-period"] ? parseDuration("pod-batch-period", v["pod-batch-period"]) : d.podBatchSeconds,
     writeConcurrency: positiveNumber("write-concurrency", v["write-concurrency"], d.writeConcurrency),
   };
 }
@@ -91,6 +93,7 @@ export const runCommand: Command<Values> = {
     "dns-namespace": { type: "string", valueName: "ns", description: "namespace of cluster DNS for allowDNS", default: d.dnsNamespace },
     "dns-pod-selector": { type: "string", valueName: "k=v,…", description: "labels of cluster DNS pods for allowDNS", default: "k8s-app=kube-dns" },
     "resync-period": { type: "string", valueName: "duration", description: "re-check every profile this often (no writes when nothing changed)", default: "10m" },
+    "pod-batch-period": { type: "string", valueName: "duration", description: "pod changes only move status.isolatedPods: re-count a profile at most once per this period (0: on every change)", default: "1s" },
   },
   async run(values) {
     return run(toRunConfig(values));

@@ -54,7 +54,7 @@ export interface PartialObjectMetadata {
 export const METADATA_LIST_ACCEPT = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
 export const METADATA_ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
 
-export interface InformerOptions {
+export interface InformerOptions<T extends ObjectWithMeta = ObjectWithMeta> {
   /** For logs and metrics: "namespaces", "networkpolicies", … */
   name: string;
   /** Collection path without query: "/api/v1/namespaces", "/apis/networking.k8s.io/v1/networkpolicies", … */
@@ -63,6 +63,12 @@ export interface InformerOptions {
   labelSelector?: string;
   /** Cache only metadata (PartialObjectMetadata): for Pods and Namespaces. */
   metadataOnly?: boolean;
+  /**
+   * Keeps only what the cache's readers need of each object (client-go's
+   * SetTransform), applied to list items and watch objects before caching.
+   * metadata.managedFields is dropped either way.
+   */
+  transform?: (obj: T) => T;
   /** Objects per list page; default 500. */
   pageSize?: number;
   logger: Logger;
@@ -103,7 +109,7 @@ export interface Informer<T extends ObjectWithMeta> {
   readonly listResourceVersion: string;
 }
 
-export function createInformer<T extends ObjectWithMeta>(kc: KubeConfig, options: InformerOptions): Informer<T> {
+export function createInformer<T extends ObjectWithMeta>(kc: KubeConfig, options: InformerOptions<T>): Informer<T> {
   return new ResilientInformer<T>(kc, options);
 }
 
@@ -196,6 +202,21 @@ function slim<O>(obj: O): O {
   return obj;
 }
 
+/**
+ * The fields netfence reads of a Pod or a Namespace: identity, labels and
+ * deletion. Pods of real workloads also carry owner references, annotations
+ * (often large), generateName and finalizers, none of which decide anything.
+ */
+export function keepIdentityAndLabels<O extends PartialObjectMetadata>(obj: O): O {
+  const m = obj.metadata;
+  if (!m) return obj;
+  const metadata: NonNullable<PartialObjectMetadata["metadata"]> = { name: m.name, uid: m.uid, resourceVersion: m.resourceVersion };
+  if (m.namespace !== undefined) metadata.namespace = m.namespace;
+  if (m.labels !== undefined) metadata.labels = m.labels;
+  if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
+  return { metadata } as O;
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
@@ -230,7 +251,7 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly options: InformerOptions,
+    private readonly options: InformerOptions<T>,
   ) {
     this.log = options.logger.child({ informer: options.name });
     this.watchConfig = options.metadataOnly ? withAcceptHeader(kc, METADATA_ACCEPT) : kc;
@@ -325,8 +346,8 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
       if (gen === this.gen) this.lastSignOfLife = Date.now();
     });
     const lw = new ListWatch<KubernetesObject>(this.watchPath, watch, () => this.listAll(gen, abort.signal), false, this.options.labelSelector);
-    lw.on("add", (obj) => this.whenCurrent(gen, () => this.upsert(slim(obj) as T)));
-    lw.on("update", (obj) => this.whenCurrent(gen, () => this.upsert(slim(obj) as T)));
+    lw.on("add", (obj) => this.whenCurrent(gen, () => this.upsert(this.keep(obj))));
+    lw.on("update", (obj) => this.whenCurrent(gen, () => this.upsert(this.keep(obj))));
     lw.on("delete", (obj) => this.whenCurrent(gen, () => this.remove(obj as T)));
     lw.on("connect", () => this.whenCurrent(gen, () => (this.lastSignOfLife = Date.now())));
     lw.on("error", (err: unknown) => this.failed(gen, err));
@@ -346,6 +367,12 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
     const result = await Promise.race([started, deadline]);
     clearTimeout(timer);
     if (result === "deadline") this.failed(gen, new Error(`list and watch did not start within ${String(this.startTimeoutMs)}ms`));
+  }
+
+  /** What the cache keeps of an object as served. */
+  private keep(obj: unknown): T {
+    const slimmed = slim(obj) as T;
+    return this.options.transform ? this.options.transform(slimmed) : slimmed;
   }
 
   private whenCurrent(gen: number, action: () => void): void {
@@ -420,7 +447,7 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
       if (!resourceVersion && typeof meta.resourceVersion === "string") resourceVersion = meta.resourceVersion;
       if (!apiVersion && typeof page.apiVersion === "string") apiVersion = page.apiVersion;
       if (!kind && typeof page.kind === "string") kind = page.kind.replace(/List$/, "");
-      for (const item of (page.items ?? []) as unknown[]) if (isRecord(item)) items.push(slim({ apiVersion, kind, ...item }));
+      for (const item of (page.items ?? []) as unknown[]) if (isRecord(item)) items.push(this.keep({ apiVersion, kind, ...item }));
       token = typeof meta.continue === "string" && meta.continue ? meta.continue : undefined;
       if (gen === this.gen) this.lastSignOfLife = Date.now();
     } while (token);

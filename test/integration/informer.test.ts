@@ -1,7 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { createInformer, type Informer, type InformerOptions, type ObjectWithMeta, type PartialObjectMetadata } from "../../src/io/informer.js";
+import { createInformer, keepIdentityAndLabels, type Informer, type InformerOptions, type ObjectWithMeta, type PartialObjectMetadata } from "../../src/io/informer.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { eventually, kubeConfig, uniqueName } from "./helpers.js";
 
@@ -26,7 +26,7 @@ interface Recorded<T> {
   olds: (T | undefined)[];
 }
 
-function record<T extends ObjectWithMeta>(options: Omit<InformerOptions, "logger" | "name"> & { name?: string }): Recorded<T> {
+function record<T extends ObjectWithMeta>(options: Omit<InformerOptions<T>, "logger" | "name"> & { name?: string }): Recorded<T> {
   const informer = createInformer<T>(kc, { name: options.name ?? options.path, logger: silentLogger(), ...options });
   informers.push(informer);
   const events: string[] = [];
@@ -56,6 +56,11 @@ function policy(name: string, labels?: Record<string, string>): k8s.V1NetworkPol
 function podBody(name: string, labels: Record<string, string>): k8s.V1Pod {
   const spec = make(k8s.V1PodSpec, { containers: [make(k8s.V1Container, { name: "c", image: "nginx" })] });
   return make(k8s.V1Pod, { metadata: meta(name, labels), spec });
+}
+
+function annotated(pod: k8s.V1Pod, annotations: Record<string, string>): k8s.V1Pod {
+  if (pod.metadata) pod.metadata.annotations = annotations;
+  return pod;
 }
 
 const createPolicy = (name: string, labels?: Record<string, string>, inNamespace = ns) => net.createNamespacedNetworkPolicy({ namespace: inNamespace, body: policy(name, labels) });
@@ -109,6 +114,30 @@ describe("createInformer on the real API server", () => {
     expect(pod).toMatchObject({ kind: "PartialObjectMetadata", metadata: { name, namespace: ns, labels: { app: "web" } } });
     expect(pod).not.toHaveProperty("spec");
     expect(informer.byNamespace(ns).map((p) => p.metadata?.name)).toEqual([name]);
+  });
+
+  it("keeps only identity, labels and deletion of pods given keepIdentityAndLabels, and hands out the same arrays until something changes", async () => {
+    const { informer } = record<PartialObjectMetadata>({ path: `/api/v1/namespaces/${ns}/pods`, metadataOnly: true, transform: keepIdentityAndLabels });
+    const first = uniqueName("slim");
+    await core.createNamespacedPod({ namespace: ns, body: annotated(podBody(first, { app: "web" }), { big: "x".repeat(4096) }) });
+    await informer.start();
+    expect(await informer.waitForSync(10_000)).toBe(true);
+    const listed = await eventually(() => Promise.resolve(informer.get(first, ns)), "the listed pod");
+    expect(Object.keys(listed.metadata ?? {}).sort()).toEqual(["labels", "name", "namespace", "resourceVersion", "uid"]);
+    expect(listed).not.toHaveProperty("kind");
+
+    const all = informer.list();
+    const inNs = informer.byNamespace(ns);
+    expect(informer.list()).toBe(all);
+    expect(informer.byNamespace(ns)).toBe(inNs);
+
+    const second = uniqueName("slim");
+    await core.createNamespacedPod({ namespace: ns, body: annotated(podBody(second, { app: "api" }), { big: "y" }) });
+    const watched = await eventually(() => Promise.resolve(informer.get(second, ns)), "the watched pod");
+    expect(watched.metadata).not.toHaveProperty("annotations");
+    expect(informer.list()).not.toBe(all);
+    expect(informer.byNamespace(ns).map((p) => p.metadata?.name).sort()).toEqual([first, second].sort());
+    expect(all.map((p) => p.metadata?.name)).toEqual([first]);
   });
 
   it("honours the label selector in list and watch: an unlabelled policy never appears, one that loses the label is deleted", async () => {

@@ -16,7 +16,16 @@ describe("netfence run flags", () => {
       dnsNamespace: "kube-system",
       dnsPodSelector: { matchLabels: { "k8s-app": "kube-dns" } },
       resyncSeconds: 600,
+      podBatchSeconds: 1,
     });
+  });
+
+  it.each<[string, string, number]>([
+    ["half a second", "0.5s", 0.5],
+    ["0 re-counts on every pod change", "0", 0],
+    ["a minute", "1m", 60],
+  ])("takes a pod batch period of %s", (_name, text, seconds) => {
+    expect(toRunConfig({ "pod-batch-period": text }).podBatchSeconds).toBe(seconds);
   });
 
   it.each<[string, Record<string, string>, string]>([
@@ -26,6 +35,7 @@ describe("netfence run flags", () => {
     ["an unknown log level", { "log-level": "loud" }, "--log-level: expected trace, debug, info, warn, error, fatal or silent, got 'loud'"],
     ["a malformed DNS selector", { "dns-pod-selector": "k8s-app" }, "--dns-pod-selector: expected key=value[,key=value…], got 'k8s-app'"],
     ["a malformed resync period", { "resync-period": "soon" }, "--resync-period: expected a duration like 30s, 10m or 1h, got 'soon'"],
+    ["a malformed pod batch period", { "pod-batch-period": "fast" }, "--pod-batch-period: expected a duration like 30s, 10m or 1h, got 'fast'"],
   ])("rejects %s naming the flag", (_name, values, message) => {
     expect(() => toRunConfig(values)).toThrow(message);
   });

@@ -53,4 +53,17 @@ describe("DriftContest", () => {
     expect(contest.contested("b")).toBe(false);
     expect(contest.wait("b")).toBe(0);
   });
+
+  it("lists the contested keys only: healed once is not contested, and a quiet window clears the list", () => {
+    let now = 0;
+    const contest = new DriftContest({ now: () => now });
+    for (let i = 0; i < 3; i++) {
+      now += contest.wait("a");
+      contest.healed("a");
+    }
+    contest.healed("b");
+    expect(contest.contestedKeys()).toEqual(["a"]);
+    now += 20_001;
+    expect(contest.contestedKeys()).toEqual([]);
+  });
 });

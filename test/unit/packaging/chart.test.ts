@@ -129,6 +129,7 @@ describe("helm template with default values", () => {
       "--qps=50",
       "--burst=100",
       "--resync-period=10m",
+      "--pod-batch-period=1s",
       "--dns-namespace=kube-system",
       "--dns-pod-selector=k8s-app=kube-dns",
     ]);

@@ -77,6 +77,15 @@ describe("boundNamespaces", () => {
     expect(boundNamespaces(entries, 3)).toEqual({ namespaces: [ns("x", "Failed"), ns("w", "Conflict"), ns("y", "Pending")], omitted: 2 });
   });
 
+  it.each<[string, NamespaceStatus[], string[]]>([
+    ["isolated namespaces in name order fill the room after the problems", [ns("a", "Isolated"), ns("b", "Isolated"), ns("c", "Failed"), ns("d", "Isolated")], ["c", "a", "b"]],
+    ["isolated namespaces out of order are sorted first", [ns("d", "Isolated"), ns("b", "Isolated"), ns("a", "Isolated"), ns("c", "Isolated")], ["a", "b", "c"]],
+    ["names compare by code unit, as kubectl sorts them", [ns("a1", "Isolated"), ns("a-2", "Isolated"), ns("a10", "Isolated")], ["a-2", "a1", "a10"]],
+    ["more problems than room leaves no isolated one", [ns("a", "Isolated"), ns("b", "Pending"), ns("c", "Conflict"), ns("d", "Failed")], ["d", "c", "b"]],
+  ])("%s", (_name, entries, names) => {
+    expect(boundNamespaces(entries, 3).namespaces.map((e) => e.name)).toEqual(names);
+  });
+
   it("keeps everything under the bound", () => {
     expect(boundNamespaces([ns("a", "Isolated")]).omitted).toBe(0);
   });
