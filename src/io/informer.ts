@@ -1,27 +1,33 @@
 /**
  * A resilient informer: a local cache of one resource kept current by
- * list + watch, on client-node 1.4.0's `ListWatch`, with its pitfalls handled.
+ * list + watch, on client-node 1.4.0's `Watch`, with the pitfalls of its
+ * `ListWatch` handled (see the notes in the README's operator section).
  *
  * - Restarts after ANY error (1.4.0's ListWatch stops for good on everything but
  *   410) with exponential backoff and jitter, counting restarts. Each (re)start is
- *   a fresh ListWatch "run" tagged with a generation; events, errors and the
- *   AbortError that `stop()` emits from an abandoned run are ignored.
+ *   a fresh "run" tagged with a generation; events, errors and the AbortError
+ *   that aborting a watch emits from an abandoned run are ignored.
  * - The list is ours (paged with `limit`/`continue`, same label selector as the
  *   watch, plain JSON, optional metadata-only `Accept`). Every list — first one,
  *   relist after 410, relist after a restart — is diffed against this cache:
  *   vanished objects get a `delete`, new ones `add`, changed ones `update`, so no
  *   delete is lost while the watch was down.
- * - `synced()` turns true after the first successful list (1.4.0's `start()`
- *   resolves even when the list failed). `start()` has a deadline; the watch path
- *   carries `timeoutSeconds` + `allowWatchBookmarks`; a watchdog restarts a watch
- *   that has shown no sign of life (connect, event or bookmark) for too long.
+ * - The watch loop is ours too: a watch the server ends (timeoutSeconds) resumes
+ *   from the last resourceVersion seen (bookmarks included); a 410 lists again.
+ *   ListWatch would keep a second cache of every object it ever saw as served,
+ *   next to this one's transformed copy (bench memory: 20,000 watched pods kept
+ *   twice).
+ * - `synced()` turns true after the first successful list. `start()` has a
+ *   deadline; the watch path carries `timeoutSeconds` + `allowWatchBookmarks`; a
+ *   watchdog restarts a watch that has shown no sign of life (connect, event or
+ *   bookmark) for too long.
  * - Handlers run inside try/catch: a throwing handler is logged, never crashes
  *   the process. Handlers should only compute keys and enqueue.
  *
  * Objects are the JSON the API server sends (timestamps are strings, not Dates);
  * list items get `apiVersion`/`kind` filled in like watch objects have them.
  */
-import { ListWatch, V1ListMeta, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from "@kubernetes/client-node";
+import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay } from "../controller/backoff.js";
 import { getJson } from "./client.js";
@@ -160,7 +166,7 @@ class TrackingWatch extends Watch {
       if (this.isAbandoned()) opened.abort();
       return opened;
     } catch (err) {
-      // 1.4.0 throws (unhandled, from ListWatch's doneHandler) when the config has no cluster.
+      // 1.4.0 throws when the config has no cluster.
       done(err);
       return controller;
     }
@@ -177,11 +183,22 @@ class TrackingWatch extends Watch {
 
 interface Run {
   gen: number;
-  lw: ListWatch<KubernetesObject>;
   watch: TrackingWatch;
+  /** Aborts the run's list requests. */
   abort: AbortController;
+  /** The open watch request. */
+  request?: AbortController;
+  /** When the current watch was opened. */
+  watchedAt: number;
+  /** Where a watch the server ended resumes: the last resourceVersion listed or seen. */
+  resourceVersion: string;
+  /** The server sent a 410 ERROR event: list again when the watch ends. */
+  expired: boolean;
   startedAt: number;
 }
+
+/** A watch the server ends sooner than this after opening counts as a failure (backoff), not a normal end. */
+const QUICK_CLOSE_MS = 1000;
 
 /** A run that lived this long was healthy: its failure resets the backoff. */
 const HEALTHY_RUN_MS = 30_000;
@@ -191,8 +208,7 @@ function keyOf(obj: ObjectWithMeta): [string, string] {
 }
 
 /**
- * Drops metadata.managedFields, in place (ListWatch keeps the same object in
- * its own cache): nothing netfence decides reads it, and it was most of the
+ * Drops metadata.managedFields, in place: nothing netfence decides reads it, and it was most of the
  * memory. Measured (bench memory: 10,000 namespaces, 10,000 policies, 20,000
  * pods): 475 MiB RSS, 353 MiB heap with managedFields kept.
  */
@@ -219,6 +235,11 @@ export function keepIdentityAndLabels<O extends PartialObjectMetadata>(obj: O): 
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
+}
+
+/** 410 Gone, as client-node's Watch reports a failed watch request. */
+function isGone(err: unknown): boolean {
+  return isRecord(err) && (err.statusCode === 410 || err.code === 410);
 }
 
 class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
@@ -337,27 +358,21 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
 
   // ---- runs ----
 
-  /** Starts a fresh ListWatch; resolves when its first list + connect finished, failed, or hit the deadline. */
+  /** Starts a fresh run; resolves when its first list + watch connect finished, failed, or hit the deadline. */
   private async startRun(): Promise<void> {
     if (!this.running) return;
     const gen = ++this.gen;
-    const abort = new AbortController();
     const watch = new TrackingWatch(this.watchConfig, () => {
       if (gen === this.gen) this.lastSignOfLife = Date.now();
     });
-    const lw = new ListWatch<KubernetesObject>(this.watchPath, watch, () => this.listAll(gen, abort.signal), false, this.options.labelSelector);
-    lw.on("add", (obj) => this.whenCurrent(gen, () => this.upsert(this.keep(obj))));
-    lw.on("update", (obj) => this.whenCurrent(gen, () => this.upsert(this.keep(obj))));
-    lw.on("delete", (obj) => this.whenCurrent(gen, () => this.remove(obj as T)));
-    lw.on("connect", () => this.whenCurrent(gen, () => (this.lastSignOfLife = Date.now())));
-    lw.on("error", (err: unknown) => this.failed(gen, err));
-    this.run = { gen, lw, watch, abort, startedAt: Date.now() };
+    const run: Run = { gen, watch, abort: new AbortController(), resourceVersion: "", expired: false, startedAt: Date.now(), watchedAt: 0 };
+    this.run = run;
     this.lastSignOfLife = Date.now();
     this.log.debug({ gen }, "Informer starting list and watch");
 
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<"deadline">((resolve) => (timer = setTimeout(() => resolve("deadline"), this.startTimeoutMs)));
-    const started = lw.start().then(
+    const started = this.listAndWatch(run, false).then(
       () => "started" as const,
       (err: unknown) => {
         this.failed(gen, err);
@@ -369,15 +384,70 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
     if (result === "deadline") this.failed(gen, new Error(`list and watch did not start within ${String(this.startTimeoutMs)}ms`));
   }
 
+  /** Lists (unless resuming), then opens a watch from the run's resourceVersion; rejects on failure. */
+  private async listAndWatch(run: Run, resume: boolean): Promise<void> {
+    if (!resume) run.resourceVersion = await this.listAll(run.gen, run.abort.signal);
+    if (!this.isCurrent(run.gen)) return;
+    const query: Record<string, string> = { resourceVersion: run.resourceVersion };
+    if (this.options.labelSelector) query.labelSelector = this.options.labelSelector;
+    run.watchedAt = Date.now();
+    run.request = await run.watch.watch(
+      this.watchPath,
+      query,
+      (phase, obj) => this.onWatchEvent(run, phase, obj),
+      (err) => this.onWatchDone(run, err),
+    );
+  }
+
+  private onWatchEvent(run: Run, phase: string, obj: unknown): void {
+    if (!this.isCurrent(run.gen) || !isRecord(obj)) return;
+    switch (phase) {
+      case "ADDED":
+      case "MODIFIED":
+        this.upsert(this.keep(obj));
+        break;
+      case "DELETED":
+        this.remove(obj as T);
+        break;
+      case "ERROR":
+        // A Status object; 410 Gone: the resourceVersion is too old to resume from.
+        if (obj.code === 410) run.expired = true;
+        else this.log.warn({ status: obj }, "Watch sent an error event");
+        return;
+      default:
+      // BOOKMARK: only the resourceVersion moves.
+    }
+    const rv = isRecord(obj.metadata) ? obj.metadata.resourceVersion : undefined;
+    if (typeof rv === "string" && rv) run.resourceVersion = rv;
+  }
+
+  /** The watch ended: resume when the server closed it, list again after a 410, restart the run on any other error. */
+  private onWatchDone(run: Run, err: unknown): void {
+    if (!this.isCurrent(run.gen)) return;
+    run.request = undefined;
+    const gone = run.expired || isGone(err);
+    if (err && !gone) {
+      this.failed(run.gen, err);
+      return;
+    }
+    // A watch the server closes as soon as it opens would otherwise be reopened in a hot loop.
+    if (!gone && Date.now() - run.watchedAt < QUICK_CLOSE_MS) {
+      this.failed(run.gen, new Error(`the watch closed within ${String(QUICK_CLOSE_MS)}ms of opening`));
+      return;
+    }
+    run.expired = false;
+    if (gone) this.log.info({ resourceVersion: run.resourceVersion }, "Watch expired (410 Gone); listing again");
+    this.listAndWatch(run, !gone).catch((e: unknown) => this.failed(run.gen, e));
+  }
+
   /** What the cache keeps of an object as served. */
   private keep(obj: unknown): T {
     const slimmed = slim(obj) as T;
     return this.options.transform ? this.options.transform(slimmed) : slimmed;
   }
 
-  private whenCurrent(gen: number, action: () => void): void {
-    if (gen !== this.gen || !this.running) return;
-    action();
+  private isCurrent(gen: number): boolean {
+    return gen === this.gen && this.running;
   }
 
   /** An error of run `gen`: restart with backoff unless it is stale (an abandoned run, our own stop). */
@@ -422,14 +492,14 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
     this.gen++;
     run.abort.abort();
     run.watch.abandon();
-    void run.lw.stop();
+    run.request?.abort();
   }
 
   // ---- list ----
 
   /** Lists every page; applies the result to the cache (diff → events) unless the run was superseded. */
-  private async listAll(gen: number, signal: AbortSignal): Promise<KubernetesListObject<KubernetesObject>> {
-    const items: KubernetesObject[] = [];
+  private async listAll(gen: number, signal: AbortSignal): Promise<string> {
+    const items: T[] = [];
     let resourceVersion = "";
     let apiVersion = "";
     let kind = "";
@@ -452,10 +522,9 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
       if (gen === this.gen) this.lastSignOfLife = Date.now();
     } while (token);
     if (gen !== this.gen || !this.running) throw new Error("superseded by a newer list");
-    this.replace(items as T[], resourceVersion);
-    const metadata = new V1ListMeta();
-    metadata.resourceVersion = resourceVersion;
-    return { apiVersion, kind: `${kind}List`, metadata, items };
+    if (!resourceVersion) throw new Error(`list ${this.options.path}: the response has no resourceVersion`);
+    this.replace(items, resourceVersion);
+    return resourceVersion;
   }
 
   // ---- cache ----

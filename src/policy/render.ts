@@ -88,29 +88,41 @@ export function renderSpec(spec: ParsedSpec, opts: RenderOptions = {}): NetworkP
   return canonicalSpec(out);
 }
 
-function policyFor(profile: ParsedProfile, namespace: string, spec: NetworkPolicySpec): NetworkPolicy {
-  const { name, uid } = profile.metadata;
-  const policy: NetworkPolicy = {
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: {
-      name: policyName(name),
-      namespace,
-      labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_PROFILE]: profileLabelValue(name) },
-      annotations: { [ANNOTATION_SPEC_HASH]: specHash(spec) },
-    },
-    spec,
-  };
-  // Rendered from a file (netfence render) a profile has no uid yet, so it cannot be an owner.
-  if (uid) policy.metadata.ownerReferences = [{ apiVersion: API_VERSION, kind: KIND, name, uid, controller: true, blockOwnerDeletion: false }];
-  return policy;
+/** Freezes `value` and everything in it: shared between policies, it must never change. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
 }
 
-/** One NetworkPolicy per namespace the profile selects, in namespace order. */
+/**
+ * One NetworkPolicy per namespace the profile selects, in namespace order.
+ * The spec, labels, annotations and owner references do not depend on the
+ * namespace, so every policy shares one frozen copy of them: a profile over
+ * 10,000 namespaces kept ~150,000 objects (a spec clone and its hash per
+ * namespace) where ~20,000 do, and renders without hashing 10,000 times.
+ */
 export function renderProfile(profile: ParsedProfile, namespaces: readonly Namespace[], opts: RenderOptions = {}): NetworkPolicy[] {
+  const { name, uid } = profile.metadata;
   const spec = renderSpec(profile.spec, opts);
+  const shared = deepFreeze({
+    spec,
+    labels: { [LABEL_MANAGED_BY]: MANAGED_BY_VALUE, [LABEL_PROFILE]: profileLabelValue(name) },
+    annotations: { [ANNOTATION_SPEC_HASH]: specHash(spec) },
+    // Rendered from a file (netfence render) a profile has no uid yet, so it cannot be an owner.
+    ownerReferences: uid ? [{ apiVersion: API_VERSION, kind: KIND, name, uid, controller: true, blockOwnerDeletion: false }] : undefined,
+  });
+  const generated = policyName(name);
   const selectOpts = opts.operatorNamespace === undefined ? {} : { operatorNamespace: opts.operatorNamespace };
-  return selectNamespaces(profile.spec, namespaces, selectOpts).map((ns) => policyFor(profile, ns.metadata.name, structuredClone(spec)));
+  return selectNamespaces(profile.spec, namespaces, selectOpts).map((ns): NetworkPolicy => {
+    const { labels, annotations, ownerReferences } = shared;
+    const metadata: NetworkPolicy["metadata"] = ownerReferences
+      ? { name: generated, namespace: ns.metadata.name, labels, annotations, ownerReferences }
+      : { name: generated, namespace: ns.metadata.name, labels, annotations };
+    return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata, spec: shared.spec };
+  });
 }
 
 function nameOf(obj: unknown): string {
