@@ -14,7 +14,7 @@ import { DriftContest } from "./controller/contest.js";
 import { PassMemo } from "./controller/memo.js";
 import { TokenBucket } from "./controller/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
-import { createInformer, keepIdentityAndLabels, type Informer, type ObjectWithMeta } from "./io/informer.js";
+import { createInformer, keepIdentityAndLabels, shareParts, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
 import { KeepAliveJson } from "./io/client.js";
@@ -22,6 +22,7 @@ import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/wri
 import { serve, probeRoute } from "./observability/http.js";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
+import { JsonInterner } from "./policy/intern.js";
 import type { LabelSelector, Namespace, NetworkPolicy, Pod } from "./policy/k8s.js";
 
 export interface RunConfig {
@@ -87,6 +88,9 @@ interface Caches {
 }
 
 function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | undefined): Caches {
+  // netfence's own policies are copies of a few specs; pods of one ReplicaSet have equal labels.
+  const policyParts = shareParts<NetworkPolicy>(new JsonInterner(), ["spec", "labels", "annotations", "ownerReferences"]);
+  const podLabels = shareParts<Pod>(new JsonInterner(), ["labels"]);
   return {
     profiles: createInformer<IsolationProfile>(kc, {
       name: "isolationprofiles",
@@ -95,11 +99,12 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
       logger: log,
     }),
     namespaces: createInformer<Namespace>(kc, { name: "namespaces", path: "/api/v1/namespaces", metadataOnly: true, transform: keepIdentityAndLabels, logger: log }),
-    pods: createInformer<Pod>(kc, { name: "pods", path: "/api/v1/pods", metadataOnly: true, transform: keepIdentityAndLabels, logger: log }),
+    pods: createInformer<Pod>(kc, { name: "pods", path: "/api/v1/pods", metadataOnly: true, transform: (pod) => podLabels(keepIdentityAndLabels(pod)), logger: log }),
     policies: createInformer<NetworkPolicy>(kc, {
       name: "networkpolicies",
       path: "/apis/networking.k8s.io/v1/networkpolicies",
       labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`,
+      transform: policyParts,
       logger: log,
     }),
   };

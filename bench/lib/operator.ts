@@ -2,11 +2,31 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { parseAllDocuments } from "yaml";
 import { freePort } from "../../src/controlplane/process.js";
 import type { Limits } from "./kube.js";
 import { until } from "./report.js";
 
 const BIN = fileURLToPath(new URL("../../../bin/netfence.js", import.meta.url));
+const MANIFESTS = fileURLToPath(new URL("../../../deploy/manifests/netfence.yaml", import.meta.url));
+
+interface DeploymentDoc {
+  kind?: string;
+  spec?: { template?: { spec?: { containers?: { env?: { name: string; value?: string }[] }[] } } };
+}
+
+/**
+ * The NODE_OPTIONS the chart's Deployment sets with its default values (the
+ * raw manifests are rendered from it): the operator is measured as deployed.
+ */
+export function deployedNodeOptions(): string | undefined {
+  for (const doc of parseAllDocuments(readFileSync(MANIFESTS, "utf8"))) {
+    const obj = doc.toJS() as DeploymentDoc | null;
+    if (obj?.kind !== "Deployment") continue;
+    return obj.spec?.template?.spec?.containers?.[0]?.env?.find((e) => e.name === "NODE_OPTIONS")?.value;
+  }
+  return undefined;
+}
 
 export class OperatorProcess {
   private output = "";
@@ -17,6 +37,8 @@ export class OperatorProcess {
     readonly healthPort: number,
     readonly metricsPort: number,
     readonly args: string[],
+    /** The V8 flags it runs with. */
+    readonly nodeOptions: string,
   ) {
     child.stdout?.setEncoding("utf8").on("data", (c: string) => this.keep(c));
     child.stderr?.setEncoding("utf8").on("data", (c: string) => this.keep(c));
@@ -38,10 +60,10 @@ export class OperatorProcess {
       "--log-level", "warn",
       ...extra,
     ];
-    // NETFENCE_BENCH_OPERATOR_NODE_OPTIONS: V8 flags for the operator only (e.g. --max-old-space-size=160).
-    const nodeOptions = process.env.NETFENCE_BENCH_OPERATOR_NODE_OPTIONS;
-    const env = nodeOptions === undefined ? process.env : { ...process.env, NODE_OPTIONS: nodeOptions };
-    return new OperatorProcess(spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env }), health, metrics, args);
+    // The deployment's V8 flags, unless NETFENCE_BENCH_OPERATOR_NODE_OPTIONS says otherwise ("" for none).
+    const nodeOptions = process.env.NETFENCE_BENCH_OPERATOR_NODE_OPTIONS ?? deployedNodeOptions() ?? "";
+    const env = { ...process.env, NODE_OPTIONS: nodeOptions };
+    return new OperatorProcess(spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"], env }), health, metrics, args, nodeOptions);
   }
 
   private keep(chunk: string): void {

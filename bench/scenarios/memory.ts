@@ -66,7 +66,8 @@ export const scenario: Scenario = {
     }
     const rss = median(settled);
     const peak = Math.max(...samples);
-    console.log(`\nmemory: ${String(n)} namespaces, ${String(n)} policies, ${String(n * perNs)} pods (caches: namespaces and pods metadata-only, managed policies in full)\n`);
+    console.log(`\nmemory: ${String(n)} namespaces, ${String(n)} policies, ${String(n * perNs)} pods (caches: identity and labels of namespaces and pods, managed policies in full)`);
+    console.log(`operator NODE_OPTIONS: ${operator.nodeOptions || "(none)"}\n`);
     table(["RSS settled MiB (median of 15 s)", "RSS peak MiB", "process_resident_memory MiB", "heap used MiB"], [[rss.toFixed(1), peak.toFixed(1), metricMiB.toFixed(1), heapMiB.toFixed(1)]]);
     console.log("target: ≤ 200 MiB\n");
     return { rss_mib: round(rss, 1), rss_peak_mib: round(peak, 1), heap_used_mib: round(heapMiB, 1) };

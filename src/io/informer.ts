@@ -30,6 +30,7 @@
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay } from "../controller/backoff.js";
+import type { JsonInterner } from "../policy/intern.js";
 import { getJson } from "./client.js";
 import { classify } from "./errors.js";
 
@@ -231,6 +232,28 @@ export function keepIdentityAndLabels<O extends PartialObjectMetadata>(obj: O): 
   if (m.labels !== undefined) metadata.labels = m.labels;
   if (m.deletionTimestamp !== undefined) metadata.deletionTimestamp = m.deletionTimestamp;
   return { metadata } as O;
+}
+
+type SharedPart = "labels" | "annotations" | "ownerReferences" | "spec";
+
+/**
+ * A transform that keeps parts equal across cached objects once (see
+ * JsonInterner): metadata.labels, metadata.annotations,
+ * metadata.ownerReferences, spec. Cached objects are read-only either way;
+ * the shared parts are frozen.
+ */
+export function shareParts<O extends { metadata?: object; spec?: unknown }>(interner: JsonInterner, parts: readonly SharedPart[]): (obj: O) => O {
+  return (obj) => {
+    const metadata = obj.metadata as Record<string, unknown> | undefined;
+    for (const part of parts) {
+      if (part === "spec") {
+        if (obj.spec !== undefined) obj.spec = interner.intern(obj.spec);
+      } else if (metadata?.[part] !== undefined) {
+        metadata[part] = interner.intern(metadata[part]);
+      }
+    }
+    return obj;
+  };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

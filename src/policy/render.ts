@@ -17,6 +17,7 @@ import { parseProfile } from "../api/parse.js";
 import type { ParsedProfile, ParsedSpec, Preset } from "../api/types.js";
 import { canonicalSpec } from "./canonical.js";
 import { specHash } from "./hash.js";
+import { deepFreeze } from "./intern.js";
 import type {
   LabelSelector,
   Namespace,
@@ -86,15 +87,6 @@ export function renderSpec(spec: ParsedSpec, opts: RenderOptions = {}): NetworkP
   if (isolates.includes("Ingress")) out.ingress = ingressRules(spec);
   if (isolates.includes("Egress")) out.egress = egressRules(spec, opts);
   return canonicalSpec(out);
-}
-
-/** Freezes `value` and everything in it: shared between policies, it must never change. */
-function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
 }
 
 /**

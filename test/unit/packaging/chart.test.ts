@@ -14,7 +14,7 @@ interface Container {
   image: string;
   imagePullPolicy: string;
   args: string[];
-  env: { name: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   ports: { name: string; containerPort: number }[];
   livenessProbe: { httpGet: { path: string; port: string } };
   readinessProbe: { httpGet: { path: string; port: string } };
@@ -159,7 +159,10 @@ describe("helm template with default values", () => {
     ]);
     expect(c.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "health" });
     expect(c.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "health" });
-    expect(c.env).toEqual([{ name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } }]);
+    expect(c.env).toEqual([
+      { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+      { name: "NODE_OPTIONS", value: "--max-old-space-size=128" },
+    ]);
   });
 
   it("uses the chart's appVersion as the image tag", () => {
@@ -228,13 +231,25 @@ describe("values become flags and fields", () => {
     expect(svc.spec.ports).toEqual([{ name: "metrics", port: 9090, targetPort: "metrics", protocol: "TCP" }]);
   });
 
+  it.each<[string, Record<string, string | number>, string[], string | undefined]>([
+    ["half of 256Mi by default", {}, [], "--max-old-space-size=128"],
+    ["half of 1Gi", { "resources.limits.memory": "1Gi" }, [], "--max-old-space-size=512"],
+    ["75% of 1Gi", { "resources.limits.memory": "1Gi", heapPercentOfLimit: 75 }, [], "--max-old-space-size=768"],
+    ["half of 500M (decimal megabytes)", { "resources.limits.memory": "500M" }, [], "--max-old-space-size=238"],
+    ["half of a limit in plain bytes", { "resources.limits.memory": 536870912 }, [], "--max-old-space-size=256"],
+    ["nothing with the percentage 0", { heapPercentOfLimit: 0 }, [], undefined],
+    ["nothing without a memory limit", {}, ["--set", "resources.limits.memory=null"], undefined],
+  ])("caps V8's heap from the memory limit: %s", (_name, set, extra, expected) => {
+    expect(container(renderChart(set, extra)).env.find((e) => e.name === "NODE_OPTIONS")?.value).toBe(expected);
+  });
+
   it("resources, scheduling and priority reach the pod", () => {
     const objects = renderChart(
       { "resources.requests.cpu": "200m", "nodeSelector.disk": "ssd", priorityClassName: "system-cluster-critical" },
       ["--set-json", 'tolerations=[{"key":"infra","operator":"Exists","effect":"NoSchedule"}]', "--set-json", 'affinity={"nodeAffinity":{}}'],
     );
     const spec = deployment(objects).spec.template.spec as PodSpec & { priorityClassName?: string };
-    expect(container(objects).resources).toEqual({ requests: { cpu: "200m", memory: "96Mi" }, limits: { memory: "256Mi" } });
+    expect(container(objects).resources).toEqual({ requests: { cpu: "200m", memory: "128Mi" }, limits: { memory: "256Mi" } });
     expect(spec.nodeSelector).toEqual({ disk: "ssd" });
     expect(spec.tolerations).toEqual([{ key: "infra", operator: "Exists", effect: "NoSchedule" }]);
     expect(spec.affinity).toEqual({ nodeAffinity: {} });
@@ -355,6 +370,8 @@ describe("values.schema.json refuses bad values", () => {
     ["a label value with spaces", ["--set", "commonLabels.team=platform team"], /commonLabels/],
     ["resources with a bad quantity", ["--set", "resources.requests.cpu=lots"], /cpu/],
     ["tolerations as a map", ["--set-json", 'tolerations={"key":"x"}'], /tolerations/],
+    ["a heap percentage over 90", ["--set", "heapPercentOfLimit=95"], /heapPercentOfLimit/],
+    ["a fractional heap percentage", ["--set", "heapPercentOfLimit=50.5"], /heapPercentOfLimit/],
   ])("%s", (_name, flags, field) => {
     const r = helm(["template", "netfence", CHART, "--namespace", "netfence-system", ...flags]);
     expect(r.status).not.toBe(0);

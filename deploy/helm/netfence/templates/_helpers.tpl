@@ -81,3 +81,24 @@ annotations:
 {{- end -}}
 {{- join "," $pairs -}}
 {{- end -}}
+
+{{/* resources.limits.memory in MiB (rounded down), or 0 when unset or not a plain quantity (Mi, Gi, M, G or bytes). */}}
+{{- define "netfence.memoryLimitMiB" -}}
+{{- $v := (.Values.resources.limits | default dict).memory -}}
+{{- $q := kindIs "float64" $v | ternary (printf "%d" (int64 ($v | default 0))) (toString ($v | default "")) -}}
+{{- if regexMatch "^[0-9]+Mi$" $q -}}{{ trimSuffix "Mi" $q | atoi }}
+{{- else if regexMatch "^[0-9]+Gi$" $q -}}{{ mul (trimSuffix "Gi" $q | atoi) 1024 }}
+{{- else if regexMatch "^[0-9]+M$" $q -}}{{ div (mul (trimSuffix "M" $q | atoi) 1000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+G$" $q -}}{{ div (mul (trimSuffix "G" $q | atoi) 1000000000) 1048576 }}
+{{- else if regexMatch "^[0-9]+$" $q -}}{{ div (atoi $q) 1048576 }}
+{{- else -}}0
+{{- end -}}
+{{- end -}}
+
+{{/*
+V8's old-generation cap in MiB (--max-old-space-size): heapPercentOfLimit of
+the memory limit; 0 (leave it to Node) without a limit or with the percentage 0.
+*/}}
+{{- define "netfence.heapMiB" -}}
+{{- div (mul (include "netfence.memoryLimitMiB" . | atoi) (int .Values.heapPercentOfLimit)) 100 -}}
+{{- end -}}
