@@ -8,7 +8,7 @@
 import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { OPERATOR_NAMESPACE, type BenchEnv } from "./env.js";
 import type { Limits } from "./kube.js";
-import { OperatorProcess } from "./operator.js";
+import { startOperator, type OperatorProcess } from "./operator.js";
 import { ProfileWatch } from "./profile.js";
 import { TimedWatch } from "./watch.js";
 
@@ -22,7 +22,7 @@ export async function withRig<T>(env: BenchEnv, limits: Limits, body: (rig: Rig)
   const rig: Rig = {
     policies: await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start(),
     profiles: await new ProfileWatch(env.kc).start(),
-    operator: await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, limits),
+    operator: await startOperator(env.kubeconfigPath, OPERATOR_NAMESPACE, limits),
   };
   try {
     return await body(rig);
@@ -30,7 +30,7 @@ export async function withRig<T>(env: BenchEnv, limits: Limits, body: (rig: Rig)
     console.error(`operator log tail:\n${rig.operator.logs(40)}`);
     throw err;
   } finally {
-    await rig.operator.kill();
+    await rig.operator.stop();
     rig.policies.stop();
     rig.profiles.stop();
   }

@@ -12,7 +12,7 @@ import { profileLabelValue } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
 import { benchEnv, firstLabel, OPERATOR_NAMESPACE, poolName } from "../lib/env.js";
 import { call, DEFAULT_LIMITS, MERGE_PATCH, NP_PATH, pool } from "../lib/kube.js";
-import { OperatorProcess } from "../lib/operator.js";
+import { startOperator } from "../lib/operator.js";
 import { createProfile, deleteProfile, isReadyAt, PROFILES_PATH } from "../lib/profile.js";
 import { progress, sleep, table, until } from "../lib/report.js";
 import type { IsolationProfile } from "../../src/api/types.js";
@@ -42,16 +42,16 @@ export const scenario: Scenario = {
     await createProfile(env.kc, name, { preset: "deny-all", namespaces: { selector: { matchLabels: selector } } });
     const rows: string[][] = [];
     for (let k = 0; k < kills; k++) {
-      const op = await (await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, limits)).ready();
+      const op = await (await startOperator(env.kubeconfigPath, OPERATOR_NAMESPACE, limits)).ready();
       const wait = 200 + Math.random() * 1500;
       await sleep(wait);
       if (k === Math.floor(kills / 2)) await pool(deselect, 32, (ns) => call(env.kc, "PATCH", `/api/v1/namespaces/${ns}`, { metadata: { labels: { [firstLabel(n)]: null } } }, MERGE_PATCH));
-      await op.kill("SIGKILL");
+      await op.stop("SIGKILL");
       const count = (await owned()).length;
       rows.push([String(k + 1), (wait / 1000).toFixed(2), String(count)]);
       progress(`kill ${String(k + 1)}/${String(kills)} after ${(wait / 1000).toFixed(2)}s: ${String(count)} policies`);
     }
-    const op = await (await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, limits)).ready();
+    const op = await (await startOperator(env.kubeconfigPath, OPERATOR_NAMESPACE, limits)).ready();
     const t0 = performance.now();
     let convergedS = 0;
     const selected = new Set(names.slice(deselect.length));
@@ -76,7 +76,7 @@ export const scenario: Scenario = {
       // Restore the pool's labels for later scenarios.
       await pool(deselect, 32, (ns) => call(env.kc, "PATCH", `/api/v1/namespaces/${ns}`, { metadata: { labels: { [firstLabel(n)]: "yes" } } }, MERGE_PATCH));
     } finally {
-      await op.kill();
+      await op.stop();
     }
     console.log(`\nkill -9 during a rollout of ${String(n)} namespaces (qps 100), ${String(deselect.length)} deselected after kill ${String(Math.floor(kills / 2) + 1)}\n`);
     table(["kill", "after s", "policies at kill"], rows);

@@ -10,7 +10,7 @@ import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
 import { benchEnv, OPERATOR_NAMESPACE } from "../lib/env.js";
 import { DEFAULT_LIMITS } from "../lib/kube.js";
-import { OperatorProcess } from "../lib/operator.js";
+import { startOperator } from "../lib/operator.js";
 import { createProfile, ProfileWatch } from "../lib/profile.js";
 import { median, progress, round, sleep, table, until } from "../lib/report.js";
 import { TimedWatch } from "../lib/watch.js";
@@ -28,7 +28,7 @@ export const scenario: Scenario = {
     const name = `memory-${String(n)}`;
     const policies = await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start();
     const profiles = await new ProfileWatch(env.kc).start();
-    const operator = await OperatorProcess.start(env.kubeconfigPath, OPERATOR_NAMESPACE, DEFAULT_LIMITS);
+    const operator = await startOperator(env.kubeconfigPath, OPERATOR_NAMESPACE, DEFAULT_LIMITS);
     const samples: number[] = [];
     const sampler = setInterval(() => {
       try {
@@ -53,14 +53,14 @@ export const scenario: Scenario = {
       const from = samples.length;
       await sleep(15_000);
       settled = samples.slice(from);
-      metricMiB = (await operator.metric("netfence_process_resident_memory_bytes")) / 2 ** 20;
-      heapMiB = (await operator.metric("netfence_nodejs_heap_size_used_bytes")) / 2 ** 20;
+      metricMiB = ((await operator.metric("netfence_process_resident_memory_bytes")) ?? 0) / 2 ** 20;
+      heapMiB = ((await operator.metric("netfence_nodejs_heap_size_used_bytes")) ?? 0) / 2 ** 20;
     } catch (err) {
       console.error(`operator log tail:\n${operator.logs(40)}`);
       throw err;
     } finally {
       clearInterval(sampler);
-      await operator.kill();
+      await operator.stop();
       policies.stop();
       profiles.stop();
     }

@@ -16,7 +16,7 @@ import { loadKubeConfig } from "../io/kubeconfig.js";
 import { readManifests, withoutSource, type ManifestObject } from "../io/manifests.js";
 import { matrixCells } from "../policy/reachability.js";
 import { Kubectl } from "./kubectl.js";
-import { OperatorProcess } from "./operator.js";
+import { OperatorProcess } from "../controlplane/operator.js";
 import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type State, type Step } from "./walkthrough.js";
 
 export interface DemoOptions {
@@ -68,7 +68,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     await createCluster(kubectl, options.root, print);
     signal.throwIfAborted();
 
-    operator = await OperatorProcess.start(options.root, plane.kubeconfigPath, OPERATOR_NAMESPACE);
+    operator = await OperatorProcess.start({ root: options.root, kubeconfig: plane.kubeconfigPath, namespace: OPERATOR_NAMESPACE });
     await operator.ready(SETTLE_TIMEOUT_MS, signal);
     print(`Operator running: netfence run --namespace=${OPERATOR_NAMESPACE} (pid ${String(operator.pid)})\n`);
 
@@ -86,7 +86,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     return { statesMatched: matched, states: STATES.length, walkSeconds, controlPlaneSeconds };
   } finally {
     progress("cleaning up: stopping the operator and the control plane");
-    await operator?.stop();
+    await operator?.stop("SIGTERM", 5000);
     await plane.stop();
   }
 }
