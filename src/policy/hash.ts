@@ -8,8 +8,16 @@ import type { NetworkPolicySpec } from "./k8s.js";
  * is never re-applied.
  */
 export function specHash(spec: NetworkPolicySpec): string {
-  return shortHash(canonicalJson(canonicalSpec(spec)), 16);
+  const known = frozenHashes.get(spec);
+  if (known !== undefined) return known;
+  const hash = shortHash(canonicalJson(canonicalSpec(spec)), 16);
+  // A frozen spec cannot change: the rendered one, and the cached copies the informer shares.
+  if (Object.isFrozen(spec)) frozenHashes.set(spec, hash);
+  return hash;
 }
+
+/** Hashes of frozen specs, by object: a plan over 10,000 cached policies sharing one spec hashes it once. */
+const frozenHashes = new WeakMap<NetworkPolicySpec, string>();
 
 /** The first `length` hex digits of sha256(text). */
 export function shortHash(text: string, length: number): string {

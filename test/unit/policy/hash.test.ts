@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import type { NetworkPolicySpec } from "../../../src/policy/k8s.js";
 import { specHash } from "../../../src/policy/hash.js";
+import { deepFreeze } from "../../../src/policy/intern.js";
 
 const base: NetworkPolicySpec = {
   podSelector: { matchLabels: { app: "a", tier: "web" } },
@@ -19,6 +20,15 @@ describe("specHash", () => {
     ["another policy type hashes differently", { ...base, policyTypes: ["Ingress", "Egress"] }, false],
   ])("%s", (_name, spec, same) => {
     expect(specHash(spec) === specHash(base)).toBe(same);
+  });
+
+  it("hashes a frozen spec like its unfrozen copy, and an edited unfrozen spec anew", () => {
+    const frozen = deepFreeze(structuredClone(base));
+    expect(specHash(frozen)).toBe(specHash(base));
+    const edited = structuredClone(base);
+    const before = specHash(edited);
+    edited.policyTypes = ["Egress"];
+    expect(specHash(edited)).not.toBe(before);
   });
 
   it("is 16 hex digits", () => {
