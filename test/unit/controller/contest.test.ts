@@ -16,6 +16,20 @@ function run(heals: number): { waits: number[]; contested: boolean } {
   return { waits, contested: contest.contested("ns/p") };
 }
 
+/** A contest on a fake clock the test can move. */
+function clocked(): { contest: DriftContest; advance: (ms: number) => void } {
+  let now = 0;
+  return { contest: new DriftContest({ now: () => now }), advance: (ms) => (now += ms) };
+}
+
+/** Heals `key` `times` times, each as soon as the contest allows. */
+function healRepeatedly(c: ReturnType<typeof clocked>, key: string, times: number): void {
+  for (let i = 0; i < times; i++) {
+    c.advance(c.contest.wait(key));
+    c.contest.healed(key);
+  }
+}
+
 describe("DriftContest", () => {
   it.each<[string, number, number[], boolean]>([
     ["a single heal is immediate and not contested", 1, [0], false],
@@ -28,42 +42,33 @@ describe("DriftContest", () => {
   });
 
   it("forgets a policy that stayed put for the window", () => {
-    let now = 0;
-    const contest = new DriftContest({ now: () => now });
-    for (let i = 0; i < 3; i++) {
-      now += contest.wait("k");
-      contest.healed("k");
-    }
+    const c = clocked();
+    const { contest } = c;
+    healRepeatedly(c, "k", 3);
     expect(contest.contested("k")).toBe(true);
     expect(contest.quietIn("k")).toBeGreaterThan(0);
-    now += 20_001;
+    c.advance(20_001);
     expect(contest.contested("k")).toBe(false);
     expect(contest.wait("k")).toBe(0);
     expect(contest.quietIn("k")).toBeUndefined();
   });
 
   it("keeps policies apart", () => {
-    let now = 0;
-    const contest = new DriftContest({ now: () => now });
-    for (let i = 0; i < 4; i++) {
-      now += contest.wait("a");
-      contest.healed("a");
-    }
+    const c = clocked();
+    const { contest } = c;
+    healRepeatedly(c, "a", 4);
     expect(contest.contested("a")).toBe(true);
     expect(contest.contested("b")).toBe(false);
     expect(contest.wait("b")).toBe(0);
   });
 
   it("lists the contested keys only: healed once is not contested, and a quiet window clears the list", () => {
-    let now = 0;
-    const contest = new DriftContest({ now: () => now });
-    for (let i = 0; i < 3; i++) {
-      now += contest.wait("a");
-      contest.healed("a");
-    }
+    const c = clocked();
+    const { contest } = c;
+    healRepeatedly(c, "a", 3);
     contest.healed("b");
     expect(contest.contestedKeys()).toEqual(["a"]);
-    now += 20_001;
+    c.advance(20_001);
     expect(contest.contestedKeys()).toEqual([]);
   });
 });
