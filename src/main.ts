@@ -11,6 +11,7 @@ import type { IsolationProfile } from "./api/types.js";
 import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "./controller/mappers.js";
 import { WorkQueue } from "./controller/queue.js";
 import { DriftContest } from "./controller/contest.js";
+import { InPlaceLedger } from "./controller/in-place.js";
 import { PassMemo } from "./controller/memo.js";
 import { TokenBucket } from "./controller/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
@@ -120,7 +121,7 @@ export async function run(config: RunConfig): Promise<number> {
   const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
   const caches = createCaches(kc, log, config.profileSelector);
   const index = new ProfileIndex(caches.profiles, ownNamespace);
-  const driftSuspects = new Set<string>();
+  const inPlace = new InPlaceLedger();
   const memo = new PassMemo();
   // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
   const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
@@ -134,7 +135,7 @@ export async function run(config: RunConfig): Promise<number> {
     profileWriter: new KubeProfileWriter(transport, limiter),
     events: new KubeEventRecorder(kc, identity, log),
     metrics,
-    driftSuspects,
+    inPlace,
     contest: new DriftContest(),
     memo,
     render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
@@ -173,6 +174,7 @@ export async function run(config: RunConfig): Promise<number> {
   caches.profiles.on("delete", (p) => {
     index.forget(p.metadata.name);
     memo.forget(p.metadata.name);
+    inPlace.forget(p.metadata.uid ?? "");
     enqueue([p.metadata.name]);
   });
   caches.namespaces.on("add", (ns) => {
@@ -192,10 +194,7 @@ export async function run(config: RunConfig): Promise<number> {
   caches.pods.on("delete", (pod) => enqueuePodChange(podKeys(index, caches.namespaces, pod)));
   caches.policies.on("add", (p) => enqueue(policyKeys(p)));
   caches.policies.on("update", (p, old) => enqueue(policyKeys(p, old)));
-  caches.policies.on("delete", (p) => {
-    driftSuspects.add(`${p.metadata.namespace ?? ""}/${p.metadata.name}`);
-    enqueue(policyKeys(p));
-  });
+  caches.policies.on("delete", (p) => enqueue(policyKeys(p)));
 
   const named: [string, Informer<ObjectWithMeta>][] = [
     ["isolationprofiles", caches.profiles],

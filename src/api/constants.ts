@@ -31,6 +31,15 @@ export const DEFAULT_DNS_POD_LABELS: Readonly<Record<string, string>> = { "k8s-a
 export const PRESETS = ["deny-ingress", "deny-egress", "deny-all", "allow-same-namespace", "allow-by-label"] as const;
 export const MODES = ["Enforce", "DryRun"] as const;
 export const DELETION_POLICIES = ["Delete", "Orphan"] as const;
+/**
+ * Per-namespace states, in the order status lists them (problems first). The
+ * CRD's enum is generated from this list.
+ * - Isolated: the profile's policy is in place, exactly as rendered.
+ * - Contested: in place, but another client keeps changing it; netfence restores it with capped backoff.
+ * - Pending: a write is being retried; Failed: a write failed and is retried with backoff.
+ * - Conflict: a policy netfence does not own has the generated name. DryRun: nothing written.
+ */
+export const NAMESPACE_STATES = ["Failed", "Conflict", "Contested", "Pending", "DryRun", "Isolated"] as const;
 export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 

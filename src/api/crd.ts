@@ -10,6 +10,7 @@ import {
   KIND,
   LIMITS,
   MODES,
+  NAMESPACE_STATES,
   PLURAL,
   PRESETS,
   PROTOCOLS,
@@ -177,7 +178,7 @@ const status: JSONSchemaProps = {
         required: ["name", "state", "policy"],
         properties: {
           name: str("The namespace.", 63),
-          state: { type: "string", enum: ["Isolated", "Pending", "Conflict", "Failed", "DryRun"] },
+          state: { type: "string", enum: [...NAMESPACE_STATES] },
           policy: str("The NetworkPolicy name.", 253),
           message: str("Why, when not Isolated.", LIMITS.message),
           action: { type: "string", description: "DryRun: what Enforce would do.", enum: ["create", "update", "delete", "none"] },

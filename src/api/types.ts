@@ -10,7 +10,7 @@ import type {
   NetworkPolicyPort,
   ObjectMeta,
 } from "../policy/k8s.js";
-import type { API_VERSION, DELETION_POLICIES, KIND, MODES, PRESETS } from "./constants.js";
+import type { API_VERSION, DELETION_POLICIES, KIND, MODES, NAMESPACE_STATES, PRESETS } from "./constants.js";
 
 export type Preset = (typeof PRESETS)[number];
 export type Mode = (typeof MODES)[number];
@@ -47,7 +47,7 @@ export interface IsolationProfileSpec {
   deletionPolicy?: DeletionPolicy;
 }
 
-export type NamespaceState = "Isolated" | "Pending" | "Conflict" | "Failed" | "DryRun";
+export type NamespaceState = (typeof NAMESPACE_STATES)[number];
 
 export interface Condition {
   type: string;

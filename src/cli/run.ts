@@ -47,6 +47,14 @@ export function parseDuration(flag: string, value: string): number {
   return m[2] === "h" ? n * 3600 : m[2] === "m" ? n * 60 : n;
 }
 
+/** A duration that must be more than zero (a zero period would re-run back to back). */
+function positiveDuration(flag: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const seconds = parseDuration(flag, value);
+  if (seconds <= 0) throw new UsageError(`--${flag}: expected a duration greater than zero, got '${value}'`);
+  return seconds;
+}
+
 export function toRunConfig(v: Values): RunConfig {
   const d = defaultRunConfig;
   const logLevel = v["log-level"] ?? d.logLevel;
@@ -65,8 +73,9 @@ export function toRunConfig(v: Values): RunConfig {
     logLevel,
     dnsNamespace: v["dns-namespace"] ?? d.dnsNamespace,
     dnsPodSelector: v["dns-pod-selector"] ? { matchLabels: parseLabelSelector("dns-pod-selector", v["dns-pod-selector"]) } : d.dnsPodSelector,
-    resyncSeconds: v["resync-period"] ? parseDuration("resync-period", v["resync-period"]) : d.resyncSeconds,
-    podBatchSeconds: v["pod-batch-period"] ? parseDuration("pod-batch-period", v["pod-batch-period"]) : d.podBatchSeconds,
+    resyncSeconds: positiveDuration("resync-period", v["resync-period"], d.resyncSeconds),
+    // 0 is meaningful here: re-count on every pod change (no batching).
+    podBatchSeconds: v["pod-batch-period"] === undefined ? d.podBatchSeconds : parseDuration("pod-batch-period", v["pod-batch-period"]),
     writeConcurrency: positiveNumber("write-concurrency", v["write-concurrency"], d.writeConcurrency),
   };
 }

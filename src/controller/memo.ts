@@ -12,7 +12,7 @@
  */
 import type { ParsedProfile } from "../api/types.js";
 import type { Namespace, NetworkPolicy } from "../policy/k8s.js";
-import { planChanges, type Plan } from "../policy/plan.js";
+import { planChanges, type Plan, type ProfileRef } from "../policy/plan.js";
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 
 interface Entry {
@@ -26,11 +26,11 @@ interface Entry {
   verified: WeakMap<NetworkPolicy, string>;
 }
 
-/** namespace → the owned policy of a desired name there, without building "namespace/name" strings. */
-function ownedByNamespace(owned: readonly NetworkPolicy[], desired: readonly NetworkPolicy[]): Map<string, NetworkPolicy> {
+/** namespace → the existing policy of a desired name there, without building "namespace/name" strings. */
+export function byNamespace(existing: readonly NetworkPolicy[], desired: readonly NetworkPolicy[]): Map<string, NetworkPolicy> {
   const names = new Set(desired.map((d) => d.metadata.name));
   const out = new Map<string, NetworkPolicy>();
-  for (const p of owned) if (names.has(p.metadata.name)) out.set(p.metadata.namespace ?? "", p);
+  for (const p of existing) if (names.has(p.metadata.name)) out.set(p.metadata.namespace ?? "", p);
   return out;
 }
 
@@ -60,18 +60,18 @@ export class PassMemo {
     return out;
   }
 
-  /** planChanges, with owned policies already verified at their current resourceVersion taken as unchanged. */
-  plan(profile: string, version: string, desired: readonly NetworkPolicy[], owned: readonly NetworkPolicy[]): Plan {
-    const entry = this.entry(profile, version);
-    const ownedAt = ownedByNamespace(owned, desired);
+  /** planChanges, with existing policies already verified at their current resourceVersion taken as unchanged. */
+  plan(profile: ProfileRef, version: string, desired: readonly NetworkPolicy[], existing: readonly NetworkPolicy[], wasInPlace?: (namespace: string) => boolean): Plan {
+    const entry = this.entry(profile.name, version);
+    const at = byNamespace(existing, desired);
     const settled = new Set<NetworkPolicy>();
     const rest: NetworkPolicy[] = [];
     for (const d of desired) {
-      const existing = ownedAt.get(d.metadata.namespace ?? "");
-      if (existing && existing.metadata.name === d.metadata.name && entry.verified.get(existing) === existing.metadata.resourceVersion) settled.add(existing);
+      const current = at.get(d.metadata.namespace ?? "");
+      if (current && current.metadata.name === d.metadata.name && entry.verified.get(current) === current.metadata.resourceVersion) settled.add(current);
       else rest.push(d);
     }
-    const plan = planChanges(profile, rest, settled.size ? owned.filter((p) => !settled.has(p)) : owned);
+    const plan = planChanges(profile, rest, settled.size ? existing.filter((p) => !settled.has(p)) : existing, wasInPlace);
     for (const p of plan.unchanged) entry.verified.set(p, p.metadata.resourceVersion ?? "");
     plan.unchanged.push(...settled);
     return plan;

@@ -23,24 +23,33 @@ export type WriteFailure = {
   message: string;
 };
 export type WriteResult = { ok: true } | WriteFailure;
+export type ReadResult<T> = { ok: true; value: T } | WriteFailure;
 
 export interface PolicyWriter {
   /** POST: fails with AlreadyExists when any policy of that name exists (never takes over a user's). */
   create(policy: NetworkPolicy): Promise<WriteResult>;
-  /** Server-side apply (field manager netfence, force) of a policy netfence owns. */
-  apply(policy: NetworkPolicy): Promise<WriteResult>;
+  /**
+   * PUT over the live object `current` (preconditioned on its resourceVersion:
+   * Conflict when it changed since): the spec becomes exactly `policy.spec`,
+   * netfence's labels, annotation and owner reference are set, and every
+   * other label, annotation, owner reference and finalizer is kept. A replace,
+   * not an apply: fields another client added disappear whoever owns them.
+   */
+  replace(policy: NetworkPolicy, current: NetworkPolicy): Promise<WriteResult>;
   /** Server-side dry-run apply (DryRun mode): validates without writing. */
   dryRun(policy: NetworkPolicy): Promise<WriteResult>;
   /** Deletes, preconditioned on the uid netfence saw, so a replaced object is never deleted. */
   remove(policy: NetworkPolicy): Promise<WriteResult>;
   /** Removes netfence's labels, annotation and owner reference (deletionPolicy Orphan). */
   detach(policy: NetworkPolicy, profileUid: string): Promise<WriteResult>;
-  /** Reads one policy from the API server (not the cache). */
-  read(namespace: string, name: string): Promise<NetworkPolicy | undefined>;
+  /** Reads one policy from the API server (not the cache); undefined when there is none. */
+  read(namespace: string, name: string): Promise<ReadResult<NetworkPolicy | undefined>>;
+  /** Every policy matching the label selector, in all namespaces, from the API server (not the cache). */
+  list(labelSelector: string): Promise<ReadResult<NetworkPolicy[]>>;
 }
 
 export interface ProfileWriter {
-  /** Writes status (merge patch on /status). */
+  /** Writes status (server-side apply on /status, field manager netfence). */
   writeStatus(profile: IsolationProfile, status: IsolationProfileStatus): Promise<WriteResult>;
   /** Sets metadata.finalizers, preconditioned on the resourceVersion seen. */
   setFinalizers(profile: IsolationProfile, finalizers: string[]): Promise<WriteResult>;

@@ -6,17 +6,18 @@
 import type { Logger } from "pino";
 import { FINALIZER, LABEL_PROFILE } from "../api/constants.js";
 import { formatIssues, parseProfile } from "../api/parse.js";
-import type { IsolationProfile, IsolationProfileStatus, NamespaceStatus, ParsedProfile } from "../api/types.js";
+import type { IsolationProfile, NamespaceStatus, ParsedProfile } from "../api/types.js";
 import type { Namespace, NetworkPolicy, Pod } from "../policy/k8s.js";
 import { selectNamespaces } from "../policy/namespaces.js";
 import { policyName, profileLabelValue } from "../policy/naming.js";
-import { isOwnedBy, planChanges, type Plan } from "../policy/plan.js";
+import { isOwnedBy, planChanges, planOne, type DriftKind, type Plan, type PlannedWrite, type ProfileRef } from "../policy/plan.js";
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
-import { computeStatus, invalidSpecStatus, sameJson, setCondition, type ReconcileOutcome } from "../policy/status.js";
+import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
-import type { PassMemo } from "./memo.js";
-import type { EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics, WriteFailure, WriteResult } from "./ports.js";
+import type { InPlaceLedger } from "./in-place.js";
+import { byNamespace, type PassMemo } from "./memo.js";
+import type { EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics, WriteFailure } from "./ports.js";
 
 export interface ReconcileDeps {
   profiles: ReadCache<IsolationProfile>;
@@ -28,11 +29,8 @@ export interface ReconcileDeps {
   profileWriter: ProfileWriter;
   events: EventRecorder;
   metrics: ReconcileMetrics;
-  /**
-   * "namespace/name" of managed policies deleted by someone else (filled from
-   * delete events); re-creating one counts as a drift heal.
-   */
-  driftSuspects: Set<string>;
+  /** Where each profile's policy was in place after its previous pass: a missing one there was deleted by someone else. */
+  inPlace: InPlaceLedger;
   /** Holds back heals of policies another client keeps changing (no hot loop); none: heal at once. */
   contest?: DriftContest;
   /** Reuses rendering and verified policies between passes of one generation; none: every pass from scratch. */
@@ -69,11 +67,30 @@ export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: 
 
 const policies = (n: number) => `${String(n)} NetworkPolic${n === 1 ? "y" : "ies"}`;
 const key = (p: NetworkPolicy) => `${p.metadata.namespace ?? ""}/${p.metadata.name}`;
+const refOf = (profile: IsolationProfile): ProfileRef => (profile.metadata.uid ? { name: profile.metadata.name, uid: profile.metadata.uid } : { name: profile.metadata.name });
 
+/** Policies labelled for the profile and referencing it: what it may delete. */
 function ownedPolicies(deps: ReconcileDeps, profile: IsolationProfile): NetworkPolicy[] {
   const name = profile.metadata.name;
   const label = profileLabelValue(name);
   return deps.policies.list().filter((p) => p.metadata.labels?.[LABEL_PROFILE] === label && isOwnedBy(p, name, profile.metadata.uid));
+}
+
+/**
+ * The owned policies plus whatever the cache holds at a desired name that is
+ * not among them (a user's policy, one whose labels were edited away): the
+ * plan must see those to report a conflict or heal the edit.
+ */
+function existingPolicies(deps: ReconcileDeps, owned: NetworkPolicy[], desired: readonly NetworkPolicy[]): NetworkPolicy[] {
+  const at = byNamespace(owned, desired);
+  const extra: NetworkPolicy[] = [];
+  for (const d of desired) {
+    const namespace = d.metadata.namespace ?? "";
+    if (at.get(namespace)?.metadata.name === d.metadata.name) continue;
+    const other = deps.policies.get(d.metadata.name, namespace);
+    if (other) extra.push(other);
+  }
+  return extra.length ? [...owned, ...extra] : owned;
 }
 
 export async function reconcileProfile(name: string, deps: ReconcileDeps): Promise<ReconcileResult> {
@@ -100,44 +117,48 @@ export async function reconcileProfile(name: string, deps: ReconcileDeps): Promi
   return enforce(profile, parsed.value, deps, generation, now);
 }
 
+type SetState = (namespace: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) => void;
+
 async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: ReconcileDeps, generation: number, now: string): Promise<ReconcileResult> {
   const spec = parsed.spec;
   const all = deps.namespaces.list();
   const selected = selectNamespaces(spec, all, { operatorNamespace: deps.render.operatorNamespace });
   const active = selected.filter((ns) => !ns.metadata.deletionTimestamp);
+  const byName = new Map(active.map((ns) => [ns.metadata.name, ns]));
   const version = `${profile.metadata.uid ?? ""}/${String(generation)}`;
+  const ref = refOf(profile);
   const desired = deps.memo ? deps.memo.render(profile.metadata.name, version, parsed, active, deps.render) : renderProfile(parsed, active, deps.render);
-  const owned = ownedPolicies(deps, profile);
-  const plan = deps.memo ? deps.memo.plan(profile.metadata.name, version, desired, owned) : planChanges(profile.metadata.name, desired, owned);
+  const existing = existingPolicies(deps, ownedPolicies(deps, profile), desired);
+  const wasInPlace = deps.inPlace.previous(profile, byName);
+  const plan = deps.memo ? deps.memo.plan(ref, version, desired, existing, wasInPlace) : planChanges(ref, desired, existing, wasInPlace);
   const generatedName = policyName(profile.metadata.name);
 
   const entries = new Map<string, NamespaceStatus>();
-  const set = (namespace: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) =>
+  const set: SetState = (namespace, state, extra) =>
     entries.set(namespace, extra ? { name: namespace, state, policy: generatedName, ...extra } : { name: namespace, state, policy: generatedName });
   for (const ns of active) set(ns.metadata.name, "Isolated");
   for (const c of plan.conflicts) set(c.namespace, "Conflict", { message: c.reason });
 
-  const failures = { retryable: 0 };
+  const failures = { count: 0 };
   const onFailure = (namespace: string, f: WriteFailure) => {
     if (f.namespaceGone) {
       entries.delete(namespace);
       return;
     }
-    if (f.retryable) failures.retryable++;
+    failures.count++;
     set(namespace, f.retryable ? "Pending" : "Failed", { message: f.message.slice(0, 500) });
   };
 
   let requeueAfterMs: number | undefined;
+  let cleanup: NamespaceStatus[] = [];
   if (spec.mode === "DryRun") {
     await dryRun(plan, deps, set, onFailure);
   } else {
-    const { healed, contested, nextMs } = await execute(profile, plan, deps, set, onFailure);
-    requeueAfterMs = nextMs;
-    for (const namespace of contested) set(namespace, "Conflict", { message: CONTESTED });
-    if (healed) {
-      deps.metrics.driftHealed(healed);
-      deps.events.record(profile, "Normal", "DriftHealed", `Restored ${policies(healed)} edited or deleted outside netfence`);
-    }
+    const outcome = await execute(profile, plan, deps, set, onFailure);
+    requeueAfterMs = outcome.nextMs;
+    cleanup = outcome.cleanup;
+    failures.count += cleanup.length;
+    deps.inPlace.record(profile, entries.values(), byName);
   }
 
   let isolatedPods = 0;
@@ -145,122 +166,136 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     if (e.state !== "Isolated") continue;
     for (const pod of deps.pods.byNamespace(e.name)) if (matchesSelector(spec.podSelector, pod.metadata.labels)) isolatedPods++;
   }
-  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods };
+  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup };
   if (active.length === 0) outcome.emptySelectionReason = emptySelectionReason(parsed, all);
   const conflicts = [...entries.values()].filter((e) => e.state === "Conflict").map((e) => e.name);
   if (conflicts.length) {
     deps.events.record(profile, "Warning", "Conflict", `NetworkPolicy ${generatedName} exists but is not managed by this profile in: ${conflicts.slice(0, 10).join(", ")}`);
   }
-  const written = await writeStatus(deps, profile, contestedStatus(computeStatus(profile.status, outcome, now), entries, generation, now));
-  const retry = failures.retryable > 0 || written.retry === true;
+  const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
+  // Every failed write is retried with the queue's per-key backoff, retryable or not (RBAC or a webhook may be fixed meanwhile).
+  const retry = failures.count > 0 || written.retry === true;
   return retry || requeueAfterMs === undefined ? { retry } : { requeueAfterMs };
 }
 
-const CONTESTED = "another client keeps deleting or editing this NetworkPolicy; netfence restores it with backoff";
+/** A write that landed (what was written, possibly re-planned after a re-read), a conflict, or a failure. */
+type Written = { ok: true; wrote?: PlannedWrite } | { ok: false; conflict: string } | { ok: false; failure: WriteFailure };
 
-/** Degraded says why when the only problem is a policy another client keeps changing. */
-function contestedStatus(status: IsolationProfileStatus, entries: Map<string, NamespaceStatus>, generation: number, now: string): IsolationProfileStatus {
-  const contested = [...entries.values()].filter((e) => e.state === "Conflict" && e.message === CONTESTED).map((e) => e.name).sort();
-  const otherConflicts = [...entries.values()].some((e) => (e.state === "Conflict" && e.message !== CONTESTED) || e.state === "Failed");
-  if (contested.length === 0 || otherConflicts) return status;
-  const shown = contested.length > 5 ? `${contested.slice(0, 5).join(", ")} and ${String(contested.length - 5)} more` : contested.join(", ");
-  const message = `another client keeps deleting or editing the generated NetworkPolicy in ${shown}; netfence restores it with capped backoff`;
-  const conditions = setCondition(status.conditions ?? [], { type: "Degraded", status: "True", reason: "Conflict", message, observedGeneration: generation }, now);
-  return { ...status, conditions };
+/** Failures that mean "the object is not what the plan saw": read it again and plan once more. */
+const STALE = new Set(["AlreadyExists", "Conflict", "NotFound"]);
+
+/**
+ * Writes one planned policy. When the object turns out to differ from what
+ * the cache showed (created meanwhile, changed since, deleted since), reads it
+ * from the API server and plans that one policy again, a few times at most.
+ */
+async function write(ref: ProfileRef, planned: PlannedWrite, deps: ReconcileDeps): Promise<Written> {
+  const { name, namespace = "" } = planned.policy.metadata;
+  let step = planned;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const result = step.action === "update" && step.current ? await deps.writer.replace(step.policy, step.current) : await deps.writer.create(step.policy);
+    if (result.ok) return { ok: true, wrote: step };
+    if (!STALE.has(result.kind)) return { ok: false, failure: result };
+    const live = await deps.writer.read(namespace, name);
+    if (!live.ok) return { ok: false, failure: live };
+    const again = planOne(ref, step.policy, live.value, step.drift === "deleted");
+    if ("unchanged" in again) return { ok: true };
+    if ("conflict" in again) return { ok: false, conflict: again.conflict };
+    step = again.write;
+  }
+  return { ok: false, failure: { ok: false, kind: "Conflict", retryable: true, namespaceGone: false, message: `NetworkPolicy ${namespace}/${name} kept changing while netfence wrote it` } };
 }
 
-/** Applies the plan; returns how many writes restored drift. */
+function healMessage(heals: { namespace: string; name: string; kind: DriftKind }[]): string {
+  const [first] = heals;
+  if (heals.length === 1 && first) return `Restored NetworkPolicy ${first.namespace}/${first.name}: ${first.kind} outside netfence`;
+  const listed = heals.slice(0, 5).map((h) => `${h.namespace} (${h.kind})`);
+  const more = heals.length > 5 ? ` and ${String(heals.length - 5)} more` : "";
+  return `Restored ${policies(heals.length)} changed outside netfence: ${listed.join(", ")}${more}`;
+}
+
+/** Applies the plan; heals are counted from what the plan read off the live objects. */
 async function execute(
   profile: IsolationProfile,
   plan: Plan,
   deps: ReconcileDeps,
-  set: (ns: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) => void,
+  set: SetState,
   onFailure: (ns: string, f: WriteFailure) => void,
-): Promise<{ healed: number; contested: string[]; nextMs?: number }> {
+): Promise<{ cleanup: NamespaceStatus[]; nextMs?: number }> {
+  const ref = refOf(profile);
   let created = 0;
   let updated = 0;
-  let healed = 0;
-  const contested: string[] = [];
+  const heals: { namespace: string; name: string; kind: DriftKind }[] = [];
+  const contested = new Set<string>();
   const waits: number[] = [];
   const contest = deps.contest;
-  await pool(plan.apply, deps.writeConcurrency, async ({ policy, action }) => {
-    const namespace = policy.metadata.namespace ?? "";
-    const k = key(policy);
-    // Judged before the write: once it lands, the cache may already hold our own update.
-    const drift = action === "update" && isDrift(policy, deps);
-    if (contest && (drift || deps.driftSuspects.has(k))) {
+  await pool(plan.apply, deps.writeConcurrency, async (planned) => {
+    const namespace = planned.policy.metadata.namespace ?? "";
+    const k = key(planned.policy);
+    if (contest && planned.drift) {
       const wait = contest.wait(k);
       if (wait > 0) {
-        contested.push(namespace);
+        contested.add(namespace);
         waits.push(wait);
         return;
       }
     }
-    const result = action === "create" ? await createOrAdopt(profile, policy, deps) : await deps.writer.apply(policy);
-    if (result === "conflict") {
-      set(namespace, "Conflict", { message: `NetworkPolicy ${policy.metadata.name} exists and is not managed by netfence` });
+    const result = await write(ref, planned, deps);
+    if (!result.ok) {
+      if ("conflict" in result) set(namespace, "Conflict", { message: result.conflict });
+      else onFailure(namespace, result.failure);
       return;
     }
-    if (!result.ok) return onFailure(namespace, result);
-    if (action === "create") {
+    const wrote = result.wrote;
+    if (!wrote) return;
+    if (wrote.action === "create") {
       created++;
       deps.metrics.namespaceIsolated(namespace);
     } else {
       updated++;
     }
-    if (deps.driftSuspects.delete(k) || drift) {
-      healed++;
+    if (wrote.drift) {
+      heals.push({ namespace, name: planned.policy.metadata.name, kind: wrote.drift });
       contest?.healed(k);
     }
-    if (contest?.contested(k)) contested.push(namespace);
+    if (contest?.contested(k)) contested.add(namespace);
   });
   if (contest) {
     const contestedNow = new Set(contest.contestedKeys());
-    if (contestedNow.size) for (const p of plan.unchanged) if (contestedNow.has(key(p))) contested.push(p.metadata.namespace ?? "");
+    if (contestedNow.size) for (const p of plan.unchanged) if (contestedNow.has(key(p))) contested.add(p.metadata.namespace ?? "");
     const generated = policyName(profile.metadata.name);
     for (const ns of contested) {
       const quiet = contest.quietIn(`${ns}/${generated}`);
       if (quiet !== undefined) waits.push(quiet);
     }
   }
+  for (const namespace of contested) set(namespace, "Contested", { message: "another client keeps changing this NetworkPolicy; netfence restores it with capped backoff" });
+  if (heals.length) {
+    deps.metrics.driftHealed(heals.length);
+    heals.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+    deps.events.record(profile, "Normal", "DriftHealed", healMessage(heals));
+  }
+
   let deleted = 0;
+  const cleanup: NamespaceStatus[] = [];
   await pool(plan.delete, deps.writeConcurrency, async (policy) => {
     const result = await deps.writer.remove(policy);
-    if (!result.ok && !result.namespaceGone) {
-      deps.log.warn({ namespace: policy.metadata.namespace, networkPolicy: policy.metadata.name, err: result.message }, "Could not delete NetworkPolicy");
-      return;
-    }
     if (result.ok) deleted++;
+    else if (!result.namespaceGone) {
+      const namespace = policy.metadata.namespace ?? "";
+      deps.log.warn({ namespace, networkPolicy: policy.metadata.name, err: result.message }, "Could not delete NetworkPolicy; retrying");
+      cleanup.push({ name: namespace, state: result.retryable ? "Pending" : "Failed", policy: policy.metadata.name, message: `no longer selected, but deleting the NetworkPolicy failed: ${result.message}`.slice(0, 500) });
+    }
   });
   if (created + updated) deps.events.record(profile, "Normal", "Applied", `Applied ${policies(created + updated)} (${String(created)} created, ${String(updated)} updated)`);
   if (deleted) deps.events.record(profile, "Normal", "Deleted", `Deleted ${policies(deleted)} no longer selected`);
   if (created + updated + deleted) {
-    deps.log.info({ isolationProfile: profile.metadata.name, created, updated, deleted, unchanged: plan.unchanged.length }, "Reconciled IsolationProfile");
+    deps.log.info({ isolationProfile: profile.metadata.name, created, updated, deleted, healed: heals.length, unchanged: plan.unchanged.length }, "Reconciled IsolationProfile");
   }
-  return waits.length ? { healed, contested, nextMs: Math.min(...waits) } : { healed, contested };
+  return waits.length ? { cleanup, nextMs: Math.min(...waits) } : { cleanup };
 }
 
-/** An owned policy whose annotation still says "ours, current" but whose spec was edited. */
-function isDrift(policy: NetworkPolicy, deps: ReconcileDeps): boolean {
-  const cached = deps.policies.get(policy.metadata.name, policy.metadata.namespace);
-  return cached !== undefined && !sameJson(cached.spec, policy.spec) && sameJson(cached.metadata.annotations, policy.metadata.annotations);
-}
-
-/** POST; when the name is taken, adopt it only if it is ours (a stale cache), otherwise report a conflict. */
-async function createOrAdopt(profile: IsolationProfile, policy: NetworkPolicy, deps: ReconcileDeps): Promise<WriteResult | "conflict"> {
-  const created = await deps.writer.create(policy);
-  if (created.ok || created.kind !== "AlreadyExists") return created;
-  const existing = await deps.writer.read(policy.metadata.namespace ?? "", policy.metadata.name).catch(() => undefined);
-  if (existing && isOwnedBy(existing, profile.metadata.name, profile.metadata.uid)) return deps.writer.apply(policy);
-  return existing ? "conflict" : deps.writer.create(policy);
-}
-
-async function dryRun(
-  plan: Plan,
-  deps: ReconcileDeps,
-  set: (ns: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) => void,
-  onFailure: (ns: string, f: WriteFailure) => void,
-): Promise<void> {
+async function dryRun(plan: Plan, deps: ReconcileDeps, set: SetState, onFailure: (ns: string, f: WriteFailure) => void): Promise<void> {
   for (const p of plan.unchanged) set(p.metadata.namespace ?? "", "DryRun", { action: "none" });
   await pool(plan.apply, deps.writeConcurrency, async ({ policy, action }) => {
     const namespace = policy.metadata.namespace ?? "";
@@ -287,26 +322,38 @@ async function writeStatus(deps: ReconcileDeps, profile: IsolationProfile, statu
   if (sameJson(profile.status, status)) return DONE;
   const result = await deps.profileWriter.writeStatus(profile, status ?? {});
   if (!result.ok) {
-    deps.log.warn({ isolationProfile: profile.metadata.name, err: result.message }, "Could not write status");
-    return { retry: result.retryable };
+    deps.log.warn({ isolationProfile: profile.metadata.name, err: result.message }, "Could not write status; retrying");
+    return { retry: true };
   }
   return DONE;
 }
 
-/** The profile is being deleted: delete (or detach) what it owns, then release the finalizer. */
+/**
+ * The profile is being deleted: delete (or detach) what it owns, then release
+ * the finalizer. The owned policies are listed from the API server, not the
+ * cache: one the informer has not seen yet would otherwise be missed (and,
+ * with Orphan, deleted by the garbage collector after all).
+ */
 async function finalize(profile: IsolationProfile, deps: ReconcileDeps): Promise<ReconcileResult> {
   const finalizers = profile.metadata.finalizers ?? [];
   if (!finalizers.includes(FINALIZER)) return DONE;
+  const name = profile.metadata.name;
   const orphan = (profile.spec as { deletionPolicy?: string } | undefined)?.deletionPolicy === "Orphan";
-  const owned = ownedPolicies(deps, profile);
+  const listed = await deps.writer.list(`${LABEL_PROFILE}=${profileLabelValue(name)}`);
+  if (!listed.ok) {
+    deps.log.warn({ isolationProfile: name, err: listed.message }, "Could not list NetworkPolicies to clean up; retrying");
+    return { retry: true };
+  }
+  const owned = listed.value.filter((p) => isOwnedBy(p, name, profile.metadata.uid));
   const uid = profile.metadata.uid ?? "";
   const results = await pool(owned, deps.writeConcurrency, (p) => (orphan ? deps.writer.detach(p, uid) : deps.writer.remove(p)));
   const failed = results.filter((r): r is WriteFailure => !r.ok && !r.namespaceGone && r.kind !== "NotFound");
   if (failed.length) {
-    deps.log.warn({ isolationProfile: profile.metadata.name, failed: failed.length, err: failed[0]?.message }, "Could not clean up NetworkPolicies; retrying");
+    deps.log.warn({ isolationProfile: name, failed: failed.length, err: failed[0]?.message }, "Could not clean up NetworkPolicies; retrying");
     return { retry: true };
   }
-  deps.log.info({ isolationProfile: profile.metadata.name, policies: owned.length, deletionPolicy: orphan ? "Orphan" : "Delete" }, "Cleaned up IsolationProfile");
+  deps.log.info({ isolationProfile: name, policies: owned.length, deletionPolicy: orphan ? "Orphan" : "Delete" }, "Cleaned up IsolationProfile");
   const released = await deps.profileWriter.setFinalizers(profile, finalizers.filter((f) => f !== FINALIZER));
+  if (released.ok) deps.inPlace.forget(uid);
   return released.ok ? DONE : { retry: released.retryable || released.kind === "Conflict" };
 }

@@ -1,6 +1,6 @@
 /**
  * The controller's writes, on @kubernetes/client-node: NetworkPolicies
- * (create, server-side apply, dry run, delete, detach), profile status and
+ * (create, replace, dry run, delete, detach), profile status and
  * finalizers, and Events. Every call returns a WriteResult and never throws,
  * so one failing namespace never stops a pass.
  */
@@ -8,7 +8,7 @@ import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_VERSION, ANNOTATION_SPEC_HASH, FIELD_MANAGER, GROUP, KIND, LABEL_MANAGED_BY, LABEL_PROFILE, PLURAL, VERSION } from "../api/constants.js";
 import type { IsolationProfile, IsolationProfileStatus } from "../api/types.js";
-import type { EventRecorder, PolicyWriter, ProfileWriter, WriteResult } from "../controller/ports.js";
+import type { EventRecorder, PolicyWriter, ProfileWriter, ReadResult, WriteFailure, WriteResult } from "../controller/ports.js";
 import type { NetworkPolicy } from "../policy/k8s.js";
 import { KeepAliveJson } from "./client.js";
 import { classify } from "./errors.js";
@@ -19,7 +19,7 @@ const MERGE = "application/merge-patch+json";
 const OK: WriteResult = { ok: true };
 
 /** Maps any error to a WriteFailure; a namespace that is gone or terminating is flagged. */
-export function failure(err: unknown): WriteResult {
+export function failure(err: unknown): WriteFailure {
   const e = classify(err);
   const text = e.message.toLowerCase();
   const namespaceGone = (e.kind === "Forbidden" && text.includes("being terminated")) || (e.kind === "NotFound" && text.includes("namespaces"));
@@ -47,6 +47,27 @@ function body(policy: NetworkPolicy): NetworkPolicy {
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name, namespace, labels, annotations, ownerReferences }, spec: policy.spec };
 }
 
+/**
+ * The PUT body replacing `current`: the desired spec; the live metadata with
+ * netfence's labels and annotations set over it and its owner reference
+ * added; `resourceVersion` as the precondition.
+ */
+export function replacement(policy: NetworkPolicy, current: NetworkPolicy): NetworkPolicy {
+  const { name, namespace, labels, annotations, ownerReferences = [] } = policy.metadata;
+  const live = current.metadata;
+  const refs = [...(live.ownerReferences ?? []).filter((ref) => !ownerReferences.some((own) => own.uid === ref.uid)), ...ownerReferences];
+  const metadata: NetworkPolicy["metadata"] = {
+    name,
+    namespace,
+    resourceVersion: live.resourceVersion,
+    labels: { ...live.labels, ...labels },
+    annotations: { ...live.annotations, ...annotations },
+    ...(refs.length ? { ownerReferences: refs } : {}),
+    ...(live.finalizers?.length ? { finalizers: live.finalizers } : {}),
+  };
+  return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata, spec: policy.spec };
+}
+
 const NP = (namespace: string) => `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`;
 
 export class KubePolicyWriter implements PolicyWriter {
@@ -61,9 +82,9 @@ export class KubePolicyWriter implements PolicyWriter {
     return attempt(this.limiter, () => this.http.request("POST", NP(namespace), { body: body(policy), query: { fieldManager: FIELD_MANAGER } }));
   }
 
-  apply(policy: NetworkPolicy): Promise<WriteResult> {
+  replace(policy: NetworkPolicy, current: NetworkPolicy): Promise<WriteResult> {
     const { name, namespace = "" } = policy.metadata;
-    return attempt(this.limiter, () => this.http.request("PATCH", `${NP(namespace)}/${name}`, { body: body(policy), contentType: SSA, query: { fieldManager: FIELD_MANAGER, force: true } }));
+    return attempt(this.limiter, () => this.http.request("PUT", `${NP(namespace)}/${name}`, { body: replacement(policy, current), query: { fieldManager: FIELD_MANAGER } }));
   }
 
   dryRun(policy: NetworkPolicy): Promise<WriteResult> {
@@ -97,13 +118,21 @@ export class KubePolicyWriter implements PolicyWriter {
     return attempt(this.limiter, () => this.http.request("PATCH", `${NP(namespace)}/${name}`, { body: patch, contentType: MERGE }));
   }
 
-  async read(namespace: string, name: string): Promise<NetworkPolicy | undefined> {
+  async read(namespace: string, name: string): Promise<ReadResult<NetworkPolicy | undefined>> {
     try {
       // Plain JSON (the wire shape), like the informer cache holds.
-      return (await this.http.request("GET", `${NP(namespace)}/${name}`)) as NetworkPolicy;
+      return { ok: true, value: (await this.http.request("GET", `${NP(namespace)}/${name}`)) as NetworkPolicy };
     } catch (err) {
-      if (classify(err).kind === "NotFound") return undefined;
-      throw err;
+      return classify(err).kind === "NotFound" ? { ok: true, value: undefined } : failure(err);
+    }
+  }
+
+  async list(labelSelector: string): Promise<ReadResult<NetworkPolicy[]>> {
+    try {
+      const list = (await this.http.request("GET", "/apis/networking.k8s.io/v1/networkpolicies", { query: { labelSelector } })) as { items?: NetworkPolicy[] };
+      return { ok: true, value: list.items ?? [] };
+    } catch (err) {
+      return failure(err);
     }
   }
 }

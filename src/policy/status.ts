@@ -1,3 +1,4 @@
+import { NAMESPACE_STATES } from "../api/constants.js";
 import { canonicalJson } from "./canonical.js";
 import type { Condition, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 
@@ -13,7 +14,7 @@ export function setCondition(list: readonly Condition[], next: NewCondition, now
   return [...list.filter((c) => c.type !== next.type), { ...next, lastTransitionTime }].sort((a, b) => a.type.localeCompare(b.type));
 }
 
-const STATE_ORDER: Record<NamespaceState, number> = { Failed: 0, Conflict: 1, Pending: 2, DryRun: 3, Isolated: 4 };
+const STATE_ORDER = Object.fromEntries(NAMESPACE_STATES.map((state, i) => [state, i])) as Record<NamespaceState, number>;
 
 const byName = (a: NamespaceStatus, b: NamespaceStatus) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
@@ -39,6 +40,11 @@ export interface ReconcileOutcome {
   mode: "Enforce" | "DryRun";
   /** One entry per selected namespace (terminating ones excluded). */
   namespaces: NamespaceStatus[];
+  /**
+   * Namespaces no longer selected whose policy could not be deleted yet
+   * (Pending or Failed, retried): listed, not counted as selected.
+   */
+  cleanup?: NamespaceStatus[];
   isolatedPods: number;
   /** Why nothing is selected, when nothing is. */
   emptySelectionReason?: { reason: string; message: string };
@@ -50,34 +56,41 @@ function summarize(entries: readonly NamespaceStatus[], state: NamespaceState): 
   return names.length > 5 ? `${shown} and ${String(names.length - 5)} more` : shown;
 }
 
+function problemCondition(type: "Ready" | "Degraded", counts: Record<NamespaceState, number>, entries: readonly NamespaceStatus[], g: number): NewCondition | undefined {
+  const status = type === "Ready" ? "False" : "True";
+  const progress = (message: string) => ({ type, status, observedGeneration: g, message }) as const;
+  if (counts.Failed) return { ...progress(`writing failed in ${summarize(entries, "Failed")}; retrying with backoff`), reason: "ApplyFailed" };
+  if (counts.Conflict) return { ...progress(`a NetworkPolicy netfence does not own has the generated name in ${summarize(entries, "Conflict")}`), reason: "Conflict" };
+  if (counts.Contested) {
+    return { ...progress(`another client keeps changing the generated NetworkPolicy in ${summarize(entries, "Contested")}; netfence restores it with capped backoff`), reason: "Contested" };
+  }
+  if (counts.Pending && type === "Ready") return { ...progress(`waiting for writes to succeed in ${summarize(entries, "Pending")}`), reason: "Pending" };
+  return undefined;
+}
+
 /** The status a reconcile pass leads to, given the previous one (for transition times). */
 export function computeStatus(prev: IsolationProfileStatus | undefined, outcome: ReconcileOutcome, now: string): IsolationProfileStatus {
-  const entries = outcome.namespaces;
-  const counts: Record<NamespaceState, number> = { Failed: 0, Conflict: 0, Pending: 0, DryRun: 0, Isolated: 0 };
+  const selected = outcome.namespaces;
+  const entries = outcome.cleanup?.length ? [...selected, ...outcome.cleanup] : selected;
+  const counts = Object.fromEntries(NAMESPACE_STATES.map((state) => [state, 0])) as Record<NamespaceState, number>;
   for (const e of entries) counts[e.state]++;
-  const { Failed: failed, Conflict: conflicts, Pending: pending, Isolated: isolated } = counts;
+  const isolated = selected.reduce((n, e) => n + (e.state === "Isolated" ? 1 : 0), 0);
   const g = outcome.generation;
+  const progress = `${String(isolated)} of ${String(selected.length)} selected namespaces isolated`;
 
   let ready: NewCondition;
-  let degraded: NewCondition;
   if (outcome.mode === "DryRun") {
-    ready = { type: "Ready", status: "False", reason: "DryRun", message: `dry run: ${String(entries.length)} namespaces planned, nothing written`, observedGeneration: g };
-  } else if (failed + conflicts + pending === 0) {
-    const message = entries.length === 0 ? outcome.emptySelectionReason?.message ?? "no namespace is selected" : `${String(isolated)} of ${String(entries.length)} selected namespaces isolated`;
-    ready = { type: "Ready", status: "True", reason: entries.length === 0 ? "NoNamespacesSelected" : "Reconciled", message, observedGeneration: g };
+    ready = { type: "Ready", status: "False", reason: "DryRun", message: `dry run: ${String(selected.length)} namespaces planned, nothing written`, observedGeneration: g };
   } else {
-    const reason = failed ? "ApplyFailed" : conflicts ? "Conflict" : "Pending";
-    ready = { type: "Ready", status: "False", reason, message: `${String(isolated)} of ${String(entries.length)} selected namespaces isolated`, observedGeneration: g };
+    const problem = problemCondition("Ready", counts, entries, g);
+    const message = selected.length === 0 ? outcome.emptySelectionReason?.message ?? "no namespace is selected" : progress;
+    ready = problem ? { ...problem, message: `${progress}; ${problem.message}` } : { type: "Ready", status: "True", reason: selected.length === 0 ? "NoNamespacesSelected" : "Reconciled", message, observedGeneration: g };
   }
-  if (failed) {
-    degraded = { type: "Degraded", status: "True", reason: "ApplyFailed", message: `applying failed in ${summarize(entries, "Failed")}`, observedGeneration: g };
-  } else if (conflicts) {
-    degraded = { type: "Degraded", status: "True", reason: "Conflict", message: `a NetworkPolicy netfence does not own has the generated name in ${summarize(entries, "Conflict")}`, observedGeneration: g };
-  } else if (entries.length === 0 && outcome.emptySelectionReason) {
-    degraded = { type: "Degraded", status: "True", reason: outcome.emptySelectionReason.reason, message: outcome.emptySelectionReason.message, observedGeneration: g };
-  } else {
-    degraded = { type: "Degraded", status: "False", reason: "Reconciled", message: "no problems", observedGeneration: g };
-  }
+  const degraded: NewCondition =
+    problemCondition("Degraded", counts, entries, g) ??
+    (selected.length === 0 && outcome.emptySelectionReason
+      ? { type: "Degraded", status: "True", reason: outcome.emptySelectionReason.reason, message: outcome.emptySelectionReason.message, observedGeneration: g }
+      : { type: "Degraded", status: "False", reason: "Reconciled", message: "no problems", observedGeneration: g });
 
   let conditions = setCondition(prev?.conditions ?? [], ready, now);
   conditions = setCondition(conditions, degraded, now);
@@ -85,7 +98,7 @@ export function computeStatus(prev: IsolationProfileStatus | undefined, outcome:
   return {
     observedGeneration: g,
     conditions,
-    selectedNamespaces: entries.length,
+    selectedNamespaces: selected.length,
     isolatedNamespaces: isolated,
     isolatedPods: outcome.isolatedPods,
     namespaces: bounded.namespaces,

@@ -36,6 +36,14 @@ describe("netfence run flags", () => {
     ["a malformed DNS selector", { "dns-pod-selector": "k8s-app" }, "--dns-pod-selector: expected key=value[,key=value…], got 'k8s-app'"],
     ["a malformed resync period", { "resync-period": "soon" }, "--resync-period: expected a duration like 30s, 10m or 1h, got 'soon'"],
     ["a malformed pod batch period", { "pod-batch-period": "fast" }, "--pod-batch-period: expected a duration like 30s, 10m or 1h, got 'fast'"],
+    ["a zero resync period", { "resync-period": "0" }, "--resync-period: expected a duration greater than zero, got '0'"],
+    ["a zero resync period in minutes", { "resync-period": "0m" }, "--resync-period: expected a duration greater than zero, got '0m'"],
+    ["a negative resync period", { "resync-period": "-5m" }, "--resync-period: expected a duration like 30s, 10m or 1h, got '-5m'"],
+    ["a negative pod batch period", { "pod-batch-period": "-1s" }, "--pod-batch-period: expected a duration like 30s, 10m or 1h, got '-1s'"],
+    ["a zero concurrency", { concurrency: "0" }, "--concurrency: expected a positive integer, got '0'"],
+    ["a negative write concurrency", { "write-concurrency": "-2" }, "--write-concurrency: expected a positive integer, got '-2'"],
+    ["a negative qps", { qps: "-1" }, "--qps: expected a positive number, got '-1'"],
+    ["a zero burst", { burst: "0" }, "--burst: expected a positive integer, got '0'"],
   ])("rejects %s naming the flag", (_name, values, message) => {
     expect(() => toRunConfig(values)).toThrow(message);
   });

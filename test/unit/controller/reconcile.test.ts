@@ -1,0 +1,371 @@
+import { describe, expect, it } from "@jest/globals";
+import pino from "pino";
+import { LABEL_MANAGED_BY, LABEL_PROFILE } from "../../../src/api/constants.js";
+import { parseProfile } from "../../../src/api/parse.js";
+import type { IsolationProfile, IsolationProfileSpec, IsolationProfileStatus, NamespaceStatus } from "../../../src/api/types.js";
+import { InPlaceLedger } from "../../../src/controller/in-place.js";
+import type { PolicyWriter, ProfileWriter, ReadCache, ReadResult, WriteFailure, WriteResult } from "../../../src/controller/ports.js";
+import { reconcileProfile, type ReconcileDeps, type ReconcileResult } from "../../../src/controller/reconcile.js";
+import type { Namespace, NetworkPolicy, Pod } from "../../../src/policy/k8s.js";
+import { renderProfile } from "../../../src/policy/render.js";
+
+/**
+ * reconcileProfile against in-memory fakes of its ports: an API server that
+ * stores policies (resourceVersions, AlreadyExists, stale-version conflicts,
+ * injected failures), caches that show what it stores (or a stale snapshot),
+ * and recorders for status, events and heals. Each row: a previous live state
+ * and a profile → the writes, the live spec, the status and the heals.
+ */
+
+const UID = "uid-p";
+const NAME = "p";
+const POLICY = `netfence-${NAME}`;
+
+class Store<T extends { metadata: { name: string; namespace?: string } }> implements ReadCache<T> {
+  readonly items = new Map<string, T>();
+  constructor(private readonly filter: (item: T) => boolean = () => true) {}
+  get(name: string, namespace?: string): T | undefined {
+    const item = this.items.get(`${namespace ?? ""}/${name}`);
+    return item && this.filter(item) ? item : undefined;
+  }
+  list(): readonly T[] {
+    return [...this.items.values()].filter(this.filter);
+  }
+  byNamespace(namespace: string): readonly T[] {
+    return this.list().filter((i) => i.metadata.namespace === namespace);
+  }
+  put(item: T): void {
+    this.items.set(`${item.metadata.namespace ?? ""}/${item.metadata.name}`, item);
+  }
+}
+
+const fail = (kind: string, retryable: boolean): WriteFailure => ({ ok: false, kind, retryable, namespaceGone: false, message: `${kind} (injected)` });
+const key = (p: NetworkPolicy) => `${p.metadata.namespace ?? ""}/${p.metadata.name}`;
+
+/** The API server's NetworkPolicies: what a user would read back with kubectl. */
+class FakeApi implements PolicyWriter {
+  readonly store = new Store<NetworkPolicy>();
+  readonly writes: string[] = [];
+  /** verb → failures to return on the next calls of that verb. */
+  readonly failures = new Map<string, WriteFailure[]>();
+  private version = 100;
+
+  private injected(verb: string): WriteFailure | undefined {
+    return this.failures.get(verb)?.shift();
+  }
+
+  seed(policy: NetworkPolicy): NetworkPolicy {
+    const stored = { ...policy, metadata: { ...policy.metadata, uid: `uid-${key(policy)}`, resourceVersion: String(++this.version) } };
+    this.store.put(stored);
+    return stored;
+  }
+
+  create(policy: NetworkPolicy): Promise<WriteResult> {
+    this.writes.push(`create ${key(policy)}`);
+    const failure = this.injected("create");
+    if (failure) return Promise.resolve(failure);
+    if (this.store.get(policy.metadata.name, policy.metadata.namespace)) return Promise.resolve(fail("AlreadyExists", false));
+    this.seed(policy);
+    return Promise.resolve({ ok: true });
+  }
+
+  replace(policy: NetworkPolicy, current: NetworkPolicy): Promise<WriteResult> {
+    this.writes.push(`replace ${key(policy)}`);
+    const failure = this.injected("replace");
+    if (failure) return Promise.resolve(failure);
+    const live = this.store.get(policy.metadata.name, policy.metadata.namespace);
+    if (!live) return Promise.resolve(fail("NotFound", false));
+    if (live.metadata.resourceVersion !== current.metadata.resourceVersion) return Promise.resolve(fail("Conflict", true));
+    const labels = { ...live.metadata.labels, ...policy.metadata.labels };
+    const annotations = { ...live.metadata.annotations, ...policy.metadata.annotations };
+    this.store.put({ metadata: { ...live.metadata, labels, annotations, resourceVersion: String(++this.version) }, spec: policy.spec });
+    return Promise.resolve({ ok: true });
+  }
+
+  dryRun(): Promise<WriteResult> {
+    return Promise.resolve({ ok: true });
+  }
+
+  remove(policy: NetworkPolicy): Promise<WriteResult> {
+    this.writes.push(`delete ${key(policy)}`);
+    const failure = this.injected("delete");
+    if (failure) return Promise.resolve(failure);
+    this.store.items.delete(key(policy));
+    return Promise.resolve({ ok: true });
+  }
+
+  detach(policy: NetworkPolicy): Promise<WriteResult> {
+    this.writes.push(`detach ${key(policy)}`);
+    const live = this.store.get(policy.metadata.name, policy.metadata.namespace);
+    if (live) this.store.put({ ...live, metadata: { ...live.metadata, labels: {}, ownerReferences: [] } });
+    return Promise.resolve({ ok: true });
+  }
+
+  read(namespace: string, name: string): Promise<ReadResult<NetworkPolicy | undefined>> {
+    const failure = this.injected("read");
+    return Promise.resolve(failure ?? { ok: true, value: this.store.get(name, namespace) });
+  }
+
+  list(): Promise<ReadResult<NetworkPolicy[]>> {
+    return Promise.resolve({ ok: true, value: [...this.store.list()] });
+  }
+}
+
+interface World {
+  api: FakeApi;
+  deps: ReconcileDeps;
+  profiles: Store<IsolationProfile>;
+  namespaces: Store<Namespace>;
+  events: string[];
+  heals: { count: number };
+  status: () => IsolationProfileStatus | undefined;
+  /** One pass, with the profile's status written back as the API server would. */
+  pass: () => Promise<ReconcileResult>;
+}
+
+function profile(spec: Partial<IsolationProfileSpec>, generation = 1, status?: IsolationProfileStatus): IsolationProfile {
+  return {
+    apiVersion: "netfence.io/v1alpha1",
+    kind: "IsolationProfile",
+    metadata: { name: NAME, uid: UID, generation, resourceVersion: "1", finalizers: ["netfence.io/cleanup"] },
+    spec: { preset: "deny-ingress", namespaces: { names: ["a"] }, ...spec },
+    ...(status ? { status } : {}),
+  };
+}
+
+function world(options: { staleCache?: boolean } = {}): World {
+  const api = new FakeApi();
+  const managed = (p: NetworkPolicy) => p.metadata.labels?.[LABEL_MANAGED_BY] === "netfence";
+  const cache = new Store<NetworkPolicy>(managed);
+  const profiles = new Store<IsolationProfile>();
+  const namespaces = new Store<Namespace>();
+  for (const name of ["a", "b"]) namespaces.put({ metadata: { name, uid: `uid-${name}`, labels: { "kubernetes.io/metadata.name": name } } });
+  const events: string[] = [];
+  const heals = { count: 0 };
+  let written: IsolationProfileStatus | undefined;
+  const profileWriter: ProfileWriter = {
+    writeStatus: (_p, status) => {
+      written = status;
+      return Promise.resolve({ ok: true });
+    },
+    setFinalizers: (p, finalizers) => {
+      profiles.put({ ...p, metadata: { ...p.metadata, finalizers } });
+      return Promise.resolve({ ok: true });
+    },
+  };
+  const deps: ReconcileDeps = {
+    profiles,
+    namespaces,
+    pods: new Store<Pod>(),
+    // The informer: managed policies only; either what the server holds now, or a snapshot taken before the pass.
+    policies: cache,
+    writer: api,
+    profileWriter,
+    events: { record: (_p, type, reason, message) => events.push(`${type} ${reason}: ${message}`) },
+    metrics: { driftHealed: (n) => (heals.count += n), namespaceIsolated: () => undefined },
+    inPlace: new InPlaceLedger(),
+    render: {},
+    writeConcurrency: 4,
+    now: () => new Date("2026-12-01T00:00:00Z"),
+    log: pino({ level: "silent" }),
+  };
+  const sync = () => {
+    cache.items.clear();
+    for (const [k, v] of api.store.items) cache.items.set(k, v);
+  };
+  return {
+    api,
+    deps,
+    profiles,
+    namespaces,
+    events,
+    heals,
+    status: () => written,
+    pass: async () => {
+      if (!options.staleCache) sync();
+      const result = await reconcileProfile(NAME, deps);
+      const current = profiles.get(NAME);
+      if (current && written) profiles.put({ ...current, status: written });
+      sync();
+      return result;
+    },
+  };
+}
+
+/** What `netfence render` makes of the profile for namespace `ns`. */
+function rendered(p: IsolationProfile, ns = "a"): NetworkPolicy {
+  const parsed = parseProfile(p);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues));
+  const [policy] = renderProfile(parsed.value, [{ metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } } }]);
+  if (!policy) throw new Error("nothing rendered");
+  return policy;
+}
+
+/** The live policy in `ns` after netfence had applied profile `p` (the previous pass). */
+function writtenBy(p: IsolationProfile, ns = "a"): NetworkPolicy {
+  return structuredClone<NetworkPolicy>(rendered(p, ns));
+}
+
+const sameNamespace = profile({ preset: "allow-same-namespace" });
+const denyIngress = profile({ preset: "deny-ingress" }, 2);
+const inPlaceA: IsolationProfileStatus = { namespaces: [{ name: "a", state: "Isolated", policy: POLICY }] };
+
+interface Row {
+  /** The live objects before the pass (seeded into the API server). */
+  live: NetworkPolicy[];
+  profile: IsolationProfile;
+  failures?: Record<string, WriteFailure[]>;
+  staleCache?: boolean;
+  writes: string[];
+  state: NamespaceStatus["state"];
+  heals: number;
+  retry: boolean;
+}
+
+const edit = (p: NetworkPolicy, f: (p: NetworkPolicy) => void): NetworkPolicy => {
+  const copy = structuredClone<NetworkPolicy>(p);
+  f(copy);
+  return copy;
+};
+
+describe("reconcileProfile: from a previous live state to the rendered spec", () => {
+  const deny = profile({ preset: "deny-ingress" }, 1, inPlaceA);
+  it.each<[string, Row]>([
+    ["a new namespace: the policy is created, no drift", { live: [], profile: profile({}), writes: ["create a/netfence-p"], state: "Isolated", heals: 0, retry: false }],
+    ["the policy in place: nothing is written", { live: [writtenBy(deny)], profile: deny, writes: [], state: "Isolated", heals: 0, retry: false }],
+    [
+      "narrowed from allow-same-namespace to deny-ingress: the allow rule goes, no drift",
+      { live: [writtenBy(sameNamespace)], profile: { ...denyIngress, status: inPlaceA }, writes: ["replace a/netfence-p"], state: "Isolated", heals: 0, retry: false },
+    ],
+    [
+      "widened from deny-ingress to allow-same-namespace: the rule comes, no drift",
+      { live: [writtenBy(deny)], profile: profile({ preset: "allow-same-namespace" }, 2, inPlaceA), writes: ["replace a/netfence-p"], state: "Isolated", heals: 0, retry: false },
+    ],
+    [
+      "deleted by someone while in place: re-created, one heal",
+      { live: [], profile: deny, writes: ["create a/netfence-p"], state: "Isolated", heals: 1, retry: false },
+    ],
+    [
+      "a widening hand edit (ingress: [{}]): replaced, one heal",
+      { live: [edit(writtenBy(deny), (p) => (p.spec.ingress = [{}]))], profile: deny, writes: ["replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
+    ],
+    [
+      "a dropped policyType: replaced, one heal",
+      { live: [edit(writtenBy(profile({ preset: "deny-all" })), (p) => (p.spec.policyTypes = ["Ingress"]))], profile: profile({ preset: "deny-all" }, 1, inPlaceA), writes: ["replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
+    ],
+    [
+      "the managed-by label removed (the informer lost it): found on create, replaced, one heal",
+      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_MANAGED_BY])], profile: deny, writes: ["create a/netfence-p", "replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
+    ],
+    [
+      "the profile label removed: replaced, one heal",
+      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_PROFILE])], profile: deny, writes: ["replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
+    ],
+    [
+      "a user's policy with the generated name: untouched, Conflict",
+      { live: [{ metadata: { name: POLICY, namespace: "a", labels: { owner: "alice" } }, spec: { podSelector: {}, policyTypes: ["Egress"] } }], profile: deny, writes: ["create a/netfence-p"], state: "Conflict", heals: 0, retry: false },
+    ],
+    [
+      "a failed replace: Pending, retried",
+      { live: [writtenBy(sameNamespace)], profile: denyIngress, failures: { replace: [fail("ServerError", true)] }, writes: ["replace a/netfence-p"], state: "Pending", heals: 0, retry: true },
+    ],
+    [
+      "a forbidden create: Failed, and still retried with backoff",
+      { live: [], profile: profile({}), failures: { create: [fail("Forbidden", false)] }, writes: ["create a/netfence-p"], state: "Failed", heals: 0, retry: true },
+    ],
+    [
+      "a failed read after AlreadyExists: Pending, retried",
+      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_MANAGED_BY])], profile: deny, failures: { read: [fail("ServerError", true)] }, writes: ["create a/netfence-p"], state: "Pending", heals: 0, retry: true },
+    ],
+    [
+      "a stale cache (changed since): the conflict is read back and the replace repeated",
+      { live: [writtenBy(sameNamespace)], profile: denyIngress, staleCache: true, writes: ["create a/netfence-p", "replace a/netfence-p"], state: "Isolated", heals: 0, retry: false },
+    ],
+  ])("%s", async (_name, row) => {
+    const w = world({ staleCache: row.staleCache });
+    for (const p of row.live) w.api.seed(p);
+    for (const [verb, list] of Object.entries(row.failures ?? {})) w.api.failures.set(verb, [...list]);
+    w.profiles.put(row.profile);
+    const result = await w.pass();
+
+    expect(w.api.writes).toEqual(row.writes);
+    expect(w.status()?.namespaces?.find((n) => n.name === "a")?.state).toBe(row.state);
+    expect(w.heals.count).toBe(row.heals);
+    expect(w.events.filter((e) => e.includes("DriftHealed"))).toHaveLength(row.heals ? 1 : 0);
+    expect(Boolean(result.retry)).toBe(row.retry);
+    const live = w.api.store.get(POLICY, "a");
+    if (row.state === "Isolated") {
+      expect(live?.spec).toEqual(rendered(row.profile).spec);
+      expect(live?.metadata.labels).toMatchObject({ [LABEL_MANAGED_BY]: "netfence", [LABEL_PROFILE]: NAME });
+      expect(w.status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", observedGeneration: row.profile.metadata.generation });
+      expect(w.status()?.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "False" });
+    }
+    if (row.state === "Conflict") expect(live?.metadata.labels).toEqual({ owner: "alice" });
+  });
+});
+
+describe("reconcileProfile: netfence's own deletes are never drift", () => {
+  it("deselect, then select again: deleted, then created, no heal", async () => {
+    const w = world();
+    w.profiles.put(profile({ namespaces: { names: ["a", "b"] } }));
+    await w.pass();
+    w.profiles.put({ ...profile({ namespaces: { names: ["b"] } }, 2), status: w.status() });
+    await w.pass();
+    expect(w.api.store.get(POLICY, "a")).toBeUndefined();
+    w.profiles.put({ ...profile({ namespaces: { names: ["a", "b"] } }, 3), status: w.status() });
+    await w.pass();
+    expect(w.api.writes).toEqual(["create a/netfence-p", "create b/netfence-p", "delete a/netfence-p", "create a/netfence-p"]);
+    expect(w.heals.count).toBe(0);
+    expect(w.events.filter((e) => e.includes("DriftHealed"))).toEqual([]);
+  });
+
+  it("a namespace deleted and created again under the same name is not drift", async () => {
+    const w = world();
+    w.profiles.put(profile({}));
+    await w.pass();
+    w.api.store.items.delete(`a/${POLICY}`);
+    w.namespaces.put({ metadata: { name: "a", uid: "uid-a-2", labels: { "kubernetes.io/metadata.name": "a" } } });
+    await w.pass();
+    expect(w.heals.count).toBe(0);
+    expect(w.api.store.get(POLICY, "a")).toBeDefined();
+  });
+
+  it("after a restart the written status says what was in place: a deleted policy is one heal", async () => {
+    const w = world();
+    w.profiles.put(profile({}, 1, inPlaceA));
+    await w.pass();
+    expect(w.heals.count).toBe(1);
+    expect(w.events).toContain("Normal DriftHealed: Restored NetworkPolicy a/netfence-p: deleted outside netfence");
+  });
+});
+
+describe("reconcileProfile: failed deletes are shown and retried", () => {
+  it("lists a namespace whose stale policy could not be deleted, and clears it once deleted", async () => {
+    const w = world();
+    w.profiles.put(profile({ namespaces: { names: ["a", "b"] } }));
+    await w.pass();
+    w.api.failures.set("delete", [fail("ServerError", true)]);
+    w.profiles.put({ ...profile({ namespaces: { names: ["b"] } }, 2), status: w.status() });
+    const failed = await w.pass();
+    expect(failed.retry).toBe(true);
+    expect(w.status()?.selectedNamespaces).toBe(1);
+    expect(w.status()?.namespaces?.[0]).toMatchObject({ name: "a", state: "Pending" });
+    expect(w.status()?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    const retried = await w.pass();
+    expect(retried.retry).toBe(false);
+    expect(w.api.store.get(POLICY, "a")).toBeUndefined();
+    expect(w.status()?.namespaces).toEqual([{ name: "b", state: "Isolated", policy: POLICY }]);
+  });
+});
+
+describe("reconcileProfile: finalize", () => {
+  it("orphans a policy the cache has not seen yet (listed from the API server)", async () => {
+    const w = world({ staleCache: true });
+    w.api.seed(writtenBy(profile({})));
+    const deleting = { ...profile({ deletionPolicy: "Orphan" }), metadata: { ...profile({}).metadata, deletionTimestamp: "2026-12-01T00:00:00Z" } };
+    w.profiles.put(deleting);
+    await w.pass();
+    expect(w.api.writes).toEqual(["detach a/netfence-p"]);
+    expect(w.profiles.get(NAME)?.metadata.finalizers).toEqual([]);
+  });
+});
