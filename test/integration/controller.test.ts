@@ -7,7 +7,7 @@ import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { policyName } from "../../src/policy/naming.js";
 import { installCrd } from "./crd.js";
 import { eventually, kubeConfig, uniqueName } from "./helpers.js";
-import { auditEvents, Operator } from "./operator.js";
+import { auditEvents, auditMark, Operator } from "./operator.js";
 import { liveMatrix, Profiles } from "./profiles.js";
 import { createPod, createWalkthroughCluster, deleteNamespaces, FIXTURES, SAMPLES } from "./walkthrough.js";
 
@@ -155,7 +155,7 @@ describe("ownership", () => {
     const a = `${suite}-del`;
     const b = `${suite}-orphan`;
     await profiles.create(a, { preset: "deny-ingress", namespaces: { names: [ns] } });
-    await profiles.create(b, { preset: "deny-egress", namespaces: { names: [ns] }, deletionPolicy: "Orphan" });
+    const bUid = (await profiles.create(b, { preset: "deny-egress", namespaces: { names: [ns] }, deletionPolicy: "Orphan" })).metadata.uid ?? "";
     await eventually(policyPresent(a, ns), "policy of the first profile");
     await eventually(policyPresent(b, ns), "policy of the second profile");
     const created = await eventually(async () => ((await profiles.get(a))?.metadata.finalizers?.includes(FINALIZER) ? true : undefined), "the finalizer");
@@ -171,8 +171,14 @@ describe("ownership", () => {
     expect(kept).toBeDefined();
     expect(kept?.metadata.labels?.[LABEL_MANAGED_BY]).toBeUndefined();
     expect(kept?.metadata.ownerReferences ?? []).toEqual([]);
-    // The garbage collector leaves an orphaned policy alone.
-    await new Promise((r) => setTimeout(r, 2000));
+    // The garbage collector leaves an orphaned policy alone. Its positive signal: a witness that
+    // still names the deleted profile as owner is collected, so the collector has seen the deletion.
+    const witness = await net.createNamespacedNetworkPolicy({
+      namespace: ns,
+      body: { metadata: { name: "gc-witness", ownerReferences: [{ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", name: b, uid: bUid }] }, spec: { podSelector: {} } },
+    });
+    expect(witness.metadata?.name).toBe("gc-witness");
+    await eventually(async () => ((await profiles.readPolicy(ns, "gc-witness")) ? undefined : true), "the garbage collector to delete the witness", 60_000);
     expect(await profiles.policy(b, ns)).toBeDefined();
   });
 });
@@ -186,7 +192,7 @@ describe("DryRun", () => {
     expect(status.status?.namespaces).toEqual([{ name: ns, state: "DryRun", policy: policyName(name), action: "create" }]);
     expect(status.status?.conditions?.find((c) => c.type === "Ready")?.reason).toBe("DryRun");
     expect(await profiles.policy(name, ns)).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 1500)); // audit log batch flush
+    await auditMark();
     const dryRuns = auditEvents((e) => e.objectRef?.resource === "networkpolicies" && e.objectRef.namespace === ns);
     expect(dryRuns.length).toBeGreaterThan(0);
     expect(dryRuns.filter((e) => !e.requestURI.includes("dryRun=All"))).toEqual([]);
@@ -228,14 +234,15 @@ describe("restart", () => {
     await profiles.create(name, { preset: "deny-all", namespaces: { names: [nsA, nsB] } });
     await eventually(() => profiles.settled(name), "Ready");
     await operator.stop();
-    // Let the audit log flush (batch mode, 1 s) before taking the mark.
-    await new Promise((r) => setTimeout(r, 1500));
+    await auditMark();
     const mine = (e: { objectRef?: { namespace?: string; name?: string; resource?: string } }) =>
       (e.objectRef?.namespace === nsA || e.objectRef?.namespace === nsB || (e.objectRef?.resource === "isolationprofiles" && e.objectRef.name === name));
     const before = auditEvents(mine).length;
+    // Every profile of this suite is reconciled once at start: wait for that many passes, then for the audit log.
+    const suiteProfiles = await profiles.count();
     operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
-    await eventually(async () => ((await operator.metric("netfence_reconcile_total", 'result="success"')) ?? 0) > 0 ? true : undefined, "a reconcile after restart");
-    await new Promise((r) => setTimeout(r, 2500));
+    await eventually(async () => ((await operator.metric("netfence_reconcile_total")) ?? 0) >= suiteProfiles ? true : undefined, "a pass of every profile after restart");
+    await auditMark();
     expect(auditEvents(mine).slice(before)).toEqual([]);
   });
 });

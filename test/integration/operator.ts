@@ -4,8 +4,9 @@
  * test's namespace, profile selector and debug logs.
  */
 import { readFileSync } from "node:fs";
+import * as k8s from "@kubernetes/client-node";
 import { OperatorProcess } from "../../src/controlplane/operator.js";
-import { kubeconfigPath } from "./helpers.js";
+import { eventually, kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
 
 export interface OperatorOptions {
   /** netfence's own namespace (Lease, never isolated). */
@@ -54,4 +55,21 @@ export function auditEvents(filter: (e: AuditEvent) => boolean): AuditEvent[] {
     .filter(Boolean)
     .map((l) => JSON.parse(l) as AuditEvent)
     .filter(filter);
+}
+
+/**
+ * A positive signal that the audit log holds every write made before this
+ * call: writes a marker (a ConfigMap in "default", deleted again) and waits
+ * until its create shows up. The log is flushed in order, in batches, so
+ * "nothing was written" can be asserted without a fixed sleep.
+ */
+export async function auditMark(): Promise<void> {
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  const name = uniqueName("audit-mark");
+  await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name } } });
+  await eventually(
+    () => Promise.resolve(auditEvents((e) => e.verb === "create" && e.objectRef?.resource === "configmaps" && e.objectRef.name === name).length > 0 ? true : undefined),
+    "the audit marker in the audit log",
+  );
+  await core.deleteNamespacedConfigMap({ namespace: "default", name }).catch(() => undefined);
 }

@@ -46,6 +46,20 @@ export class Profiles {
     );
   }
 
+  /** Merge-patches the profile's metadata (labels, annotations): an update event, no new generation. */
+  async patchMeta(name: string, metadata: { labels?: Record<string, string | null>; annotations?: Record<string, string | null> }): Promise<void> {
+    await this.custom.patchClusterCustomObject(
+      { group: GROUP, version: VERSION, plural: PLURAL, name, body: { metadata } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
+    );
+  }
+
+  /** How many profiles carry this instance's label. */
+  async count(): Promise<number> {
+    const list = (await this.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, labelSelector: this.label })) as { items: unknown[] };
+    return list.items.length;
+  }
+
   async get(name: string): Promise<IsolationProfile | undefined> {
     try {
       return (await this.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name })) as IsolationProfile;

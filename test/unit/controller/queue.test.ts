@@ -113,14 +113,18 @@ describe("WorkQueue", () => {
     expect(h.runs).toEqual(["a", "a"]);
   });
 
-  it("addAfter keeps the earliest pending time for a key", async () => {
+  it("addAfter keeps the earliest pending time for a key, whichever call came first or last", async () => {
     const h = harness();
     h.queue.start();
-    h.queue.addAfter("a", 10_000);
+    // Neither the first call (a: 60 s) nor the last (b: 60 s) may win: both run after 10 ms.
+    h.queue.addAfter("a", 60_000);
     h.queue.addAfter("a", 10);
-    h.queue.addAfter("a", 5_000);
-    expect(h.queue.metrics().delayed).toBe(1);
-    await until(() => h.runs.length === 1, "the delayed run");
+    h.queue.addAfter("a", 60_000);
+    h.queue.addAfter("b", 10);
+    h.queue.addAfter("b", 60_000);
+    expect(h.queue.metrics().delayed).toBe(2);
+    await until(() => h.runs.length === 2, "both delayed runs");
+    expect([...h.runs].sort()).toEqual(["a", "b"]);
     expect(h.queue.metrics().delayed).toBe(0);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { NetworkPolicy } from "../../../src/policy/k8s.js";
+import type { NetworkPolicy, NetworkPolicyPeer } from "../../../src/policy/k8s.js";
 import { specHash } from "../../../src/policy/hash.js";
 import { profileLabelValue } from "../../../src/policy/naming.js";
 import { isControlledBy, isOwnedBy, planChanges, type Plan } from "../../../src/policy/plan.js";
@@ -46,7 +46,7 @@ function unstamped(p: NetworkPolicy): NetworkPolicy {
 
 /** An allow rule with two peers, in canonical order or reversed. */
 function twoPeers(namespace: string, reversed: boolean): NetworkPolicy {
-  const peers = [{ podSelector: { matchLabels: { a: "1" } } }, { podSelector: { matchLabels: { b: "1" } } }];
+  const peers: NetworkPolicyPeer[] = [{ podSelector: { matchLabels: { a: "1" } } }, { podSelector: { matchLabels: { b: "1" } } }];
   const spec: NetworkPolicy["spec"] = { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: reversed ? peers.reverse() : peers }] };
   const p = policy(namespace);
   return { ...p, metadata: { ...p.metadata, annotations: { "netfence.io/spec-hash": specHash(spec) } }, spec };
