@@ -87,7 +87,17 @@ export function peerAtom(peer: NetworkPolicyPeer, namespace: string): Atom | und
   if (peer.podSelector === undefined && peer.namespaceSelector === undefined) return undefined;
   const podSelector = peer.podSelector ?? {};
   const namespaceSelector = peer.namespaceSelector ?? "same";
-  return { kind: "pods", peer: { namespace: namespaceRequirements(namespaceSelector, namespace), pod: requirementsOf(podSelector) }, namespaceSelector, podSelector, words: podWords(namespaceSelector, podSelector, namespace) };
+  let words: string | undefined;
+  return {
+    kind: "pods",
+    peer: { namespace: namespaceRequirements(namespaceSelector, namespace), pod: requirementsOf(podSelector) },
+    namespaceSelector,
+    podSelector,
+    // Words only for what is reported: most peers are covered and never described.
+    get words() {
+      return (words ??= podWords(namespaceSelector, podSelector, namespace));
+    },
+  };
 }
 
 function namespaceRequirements(selector: LabelSelector | "same", namespace: string): Requirement[] {
@@ -221,17 +231,26 @@ export function describePortExample(piece: PortAtom): string {
 
 /** "any port", "TCP 8080-8090", "any UDP port, TCP 80, 443", "TCP port http". */
 export function describePortAtoms(pieces: readonly PortAtom[]): string {
+  const ranges = new Map<Protocol, [number, number][]>();
+  const names = new Map<Protocol, Set<string>>();
+  let other = false;
+  for (const p of pieces) {
+    if (p.protocol === "other") other = true;
+    else if ("lo" in p) {
+      const list = ranges.get(p.protocol) ?? [];
+      list.push([p.lo, p.hi]);
+      ranges.set(p.protocol, list);
+    } else names.set(p.protocol, (names.get(p.protocol) ?? new Set<string>()).add(p.name));
+  }
   const parts: string[] = [];
   let full = 0;
   for (const protocol of PROTOCOLS) {
-    const ranges = pieces.flatMap((p) => (p.protocol === protocol && "lo" in p ? [[p.lo, p.hi] as [number, number]] : [])).sort((a, b) => a[0] - b[0]);
     const merged: [number, number][] = [];
-    for (const [lo, hi] of ranges) {
+    for (const [lo, hi] of (ranges.get(protocol) ?? []).sort((a, b) => a[0] - b[0])) {
       const last = merged[merged.length - 1];
       if (last && lo <= last[1] + 1) last[1] = Math.max(last[1], hi);
       else merged.push([lo, hi]);
     }
-    const names = [...new Set(pieces.flatMap((p) => (p.protocol === protocol && "name" in p ? [p.name] : [])))];
     const first = merged[0];
     if (merged.length === 1 && first && first[0] === 1 && first[1] === MAX_PORT) {
       full++;
@@ -239,9 +258,8 @@ export function describePortAtoms(pieces: readonly PortAtom[]): string {
       continue;
     }
     if (merged.length > 0) parts.push(`${protocol} ${merged.map(([lo, hi]) => (lo === hi ? String(lo) : `${lo}-${hi}`)).join(", ")}`);
-    for (const name of names) parts.push(`${protocol} port ${name}`);
+    for (const name of names.get(protocol) ?? []) parts.push(`${protocol} port ${name}`);
   }
-  const other = pieces.some((p) => p.protocol === "other");
   if (other && full === PROTOCOLS.length) return "any port";
   if (other) parts.push("ICMP and other protocols");
   return parts.join(", ");

@@ -98,6 +98,8 @@ export function generatedFor(policy: NetworkPolicy): string | undefined {
 interface ProfileRule {
   peers: readonly NetworkPolicyPeer[] | undefined;
   ports: RulePorts;
+  /** The peers as atoms when they do not depend on the namespace (no podSelector-only peer). */
+  atoms?: readonly Atom[];
 }
 
 interface ProfileDirection {
@@ -122,7 +124,10 @@ interface ResolvedDirection {
 const compiledBySpec = new WeakMap<NetworkPolicySpec, CompiledProfile>();
 
 function compileDirection(rules: readonly { peers: readonly NetworkPolicyPeer[] | undefined; ports: NetworkPolicyPort[] | undefined }[]): ProfileDirection {
-  const compiled = rules.map((r) => ({ peers: r.peers, ports: rulePorts(r.ports) }));
+  const compiled = rules.map((r): ProfileRule => {
+    const sameNamespace = (r.peers ?? []).some((p) => p.ipBlock === undefined && p.namespaceSelector === undefined);
+    return { peers: r.peers, ports: rulePorts(r.ports), ...(sameNamespace ? {} : { atoms: ruleAtoms(r.peers, "") }) };
+  });
   return { rules: compiled, cuts: cutsOf(compiled.map((r) => r.ports)) };
 }
 
@@ -141,7 +146,7 @@ function compileProfile(desired: NetworkPolicy): CompiledProfile {
 }
 
 function resolve(direction: ProfileDirection, namespace: string): ResolvedDirection {
-  return { rules: direction.rules.map((r) => ({ atoms: ruleAtoms(r.peers, namespace), ports: r.ports })), cuts: direction.cuts };
+  return { rules: direction.rules.map((r) => ({ atoms: r.atoms ?? ruleAtoms(r.peers, namespace), ports: r.ports })), cuts: direction.cuts };
 }
 
 // ---------------------------------------------------------------------------
@@ -183,13 +188,26 @@ interface Uncovered {
   outcome: Exclude<Outcome, { kind: "covered" }>;
 }
 
-function pieceOutcome(atom: Atom, piece: PortAtom, profile: ResolvedDirection, budget: number): Outcome {
+/** Which profile rules cover a port piece for sure and which maybe (named ports); `key` tells equal covers apart. */
+interface PieceCover {
+  key: string;
+  sure: Atom[];
+  maybe: Atom[];
+}
+
+function pieceCover(piece: PortAtom, profile: ResolvedDirection): PieceCover {
   const sure: Atom[] = [];
   const maybe: Atom[] = [];
+  let key = "";
   for (const rule of profile.rules) {
     const cover = portsCover(rule.ports, piece);
+    key += cover[0] ?? "";
     if (cover !== "no") (cover === "yes" ? sure : maybe).push(...rule.atoms);
   }
+  return { key, sure, maybe };
+}
+
+function pieceOutcome(atom: Atom, piece: PortAtom, { sure, maybe }: PieceCover, budget: number): Outcome {
   const strict = atomOutcome(atom, sure, budget);
   if (strict.kind === "covered" || maybe.length === 0) return strict;
   const loose = atomOutcome(atom, [...sure, ...maybe], budget);
@@ -221,11 +239,21 @@ function ruleEntry(
   const atoms = ruleAtoms(rule.peers, namespace);
   const pieces = splitAtoms(portAtoms(rulePorts(rule.ports)), profile.cuts);
   const uncovered: Uncovered[] = [];
+  const covers = pieces.map((piece) => pieceCover(piece, profile));
   atoms.forEach((atom, i) => {
-    for (const piece of pieces) {
-      const outcome = pieceOutcome(atom, piece, profile, budget);
-      if (outcome.kind !== "covered") uncovered.push({ atom: i, piece, outcome });
-    }
+    // Pieces covered by the same profile rules have the same outcome (except a named port's reason): decide each cover once.
+    const seen = new Map<string, Outcome>();
+    pieces.forEach((piece, j) => {
+      const cover = covers[j];
+      if (cover === undefined) return;
+      const key = `${cover.key}${"name" in piece ? `#${piece.name}` : ""}`;
+      let outcome = seen.get(key);
+      if (outcome === undefined) {
+        outcome = pieceOutcome(atom, piece, cover, budget);
+        seen.set(key, outcome);
+      }
+      if (outcome.kind !== "covered") uncovered.push({ atom: i, piece, outcome: outcome.kind === "certain" ? { kind: "certain", witness: outcome.witness } : outcome });
+    });
   });
   if (uncovered.length === 0) return undefined;
   const allows = allowsWords(atoms, uncovered, rule.peers === undefined || rule.peers.length === 0);

@@ -33,29 +33,26 @@ export function negate(r: Requirement): Requirement {
 
 interface KeyState {
   /** Allowed values when the key must be present with a value from a list. */
-  oneOf?: ReadonlySet<string>;
-  notIn: ReadonlySet<string>;
+  oneOf?: readonly string[];
+  notIn: readonly string[];
   exists: boolean;
   absent: boolean;
 }
 
-const FREE: KeyState = { notIn: new Set(), exists: false, absent: false };
+const FREE: KeyState = { notIn: [], exists: false, absent: false };
 
 function keySatisfiable(s: KeyState): boolean {
   if (s.absent && (s.exists || s.oneOf !== undefined)) return false;
-  if (s.oneOf === undefined) return true;
-  for (const v of s.oneOf) if (!s.notIn.has(v)) return true;
-  return false;
+  return s.oneOf === undefined || s.oneOf.some((v) => !s.notIn.includes(v));
 }
 
+// Plain arrays, not Sets: selectors hold a handful of values and this runs per peer and piece.
 function restrict(s: KeyState, r: Requirement): KeyState {
   switch (r.operator) {
-    case "In": {
-      const oneOf = s.oneOf === undefined ? new Set(r.values) : new Set(r.values.filter((v) => s.oneOf?.has(v)));
-      return { ...s, oneOf, exists: true };
-    }
+    case "In":
+      return { ...s, oneOf: s.oneOf === undefined ? r.values : r.values.filter((v) => s.oneOf?.includes(v)), exists: true };
     case "NotIn":
-      return { ...s, notIn: new Set([...s.notIn, ...r.values]) };
+      return { ...s, notIn: s.notIn.length === 0 ? r.values : [...s.notIn, ...r.values] };
     case "Exists":
       return { ...s, exists: true };
     case "DoesNotExist":
@@ -64,9 +61,9 @@ function restrict(s: KeyState, r: Requirement): KeyState {
 }
 
 /** A value outside `notIn` ("x", "x-1", …). */
-function freshValue(notIn: ReadonlySet<string>): string {
-  if (!notIn.has("x")) return "x";
-  for (let i = 1; ; i++) if (!notIn.has(`x-${i}`)) return `x-${i}`;
+function freshValue(notIn: readonly string[]): string {
+  if (!notIn.includes("x")) return "x";
+  for (let i = 1; ; i++) if (!notIn.includes(`x-${i}`)) return `x-${i}`;
 }
 
 /**
@@ -93,12 +90,7 @@ export class Conjunction {
   }
 
   andAll(requirements: readonly Requirement[]): Conjunction | undefined {
-    let out: Conjunction | undefined = this;
-    for (const r of requirements) {
-      out = out.and(r);
-      if (out === undefined) return undefined;
-    }
-    return out;
+    return requirements.reduce<Conjunction | undefined>((acc, r) => acc?.and(r), this);
   }
 
   /** True when every label set this matches also meets every requirement (this ⊆ them). */
@@ -117,7 +109,7 @@ export class Conjunction {
     for (const [key, s] of [...this.keys.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (s.absent) continue;
       if (s.oneOf !== undefined) {
-        const v = [...s.oneOf].sort().find((x) => !s.notIn.has(x));
+        const v = [...s.oneOf].sort().find((x) => !s.notIn.includes(x));
         if (v !== undefined) out[key] = v;
       } else if (s.exists) out[key] = freshValue(s.notIn);
     }
