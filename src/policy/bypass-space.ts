@@ -226,7 +226,9 @@ export function portsCover(ports: RulePorts, piece: PortAtom): "yes" | "maybe" |
 /** "TCP 8080" — one concrete port in the piece. */
 export function describePortExample(piece: PortAtom): string {
   if (piece.protocol === "other") return "ICMP";
-  return "lo" in piece ? `${piece.protocol} ${piece.lo}` : `${piece.protocol} port ${piece.name}`;
+  if (!("lo" in piece)) return `${piece.protocol} port ${piece.name}`;
+  // A familiar port when the piece has it: "TCP 80" reads better than "TCP 1".
+  return `${piece.protocol} ${piece.lo <= 80 && piece.hi >= 80 ? 80 : piece.lo}`;
 }
 
 /** "any port", "TCP 8080-8090", "any UDP port, TCP 80, 443", "TCP port http". */

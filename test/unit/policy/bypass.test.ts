@@ -134,7 +134,7 @@ describe("bypassVerdict", () => {
   });
 
   it.each<[string, Spec, NetworkPolicy, string]>([
-    ["an address outside the profile's block", CIDR, np("whole", { ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/8" } }] }] }), "address 10.3.0.0, TCP 1"],
+    ["an address outside the profile's block", CIDR, np("whole", { ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/8" } }] }] }), "address 10.3.0.0, TCP 80"],
     ["a pod in a namespace with the label", SAME, np("team", { ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "a" } } }], ports: [{ port: 80 }] }] }), "a pod with no labels in namespace x (labelled team=a), TCP 80"],
     ["a namespace the profile does not name", DENY_EG, np("dns", { policyTypes: ["Egress"], egress: [{ to: [nsName("kube-system")], ports: [{ protocol: "UDP", port: 53 }] }] }), "a pod with no labels in namespace kube-system, UDP 53"],
     ["a pod label outside the profile's In set", WEB_TEAM_A, np("other-app", { ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "a" } }, podSelector: { matchExpressions: [{ key: "app", operator: "NotIn", values: ["web"] }] } }], ports: [{ port: 8080 }] }] }), "a pod with no labels in namespace x (labelled team=a), TCP 8080"],
