@@ -113,11 +113,18 @@ export function ruleAtoms(peers: readonly NetworkPolicyPeer[] | undefined, names
 /** Every namespace carries kubernetes.io/metadata.name: a space of real pods has it. */
 const NAMESPACE_EXISTS: Requirement = { key: LABEL_NAMESPACE_NAME, operator: "Exists", values: [] };
 
-/** The pods a pod atom admits, or undefined when its selectors can match no pod. */
+const spaces = new WeakMap<PodPeer, PodSpace | null>();
+
+/** The pods a pod atom admits, or undefined when its selectors can match no pod (memoised per peer). */
 export function podSpace(peer: PodPeer): PodSpace | undefined {
-  const namespace = Conjunction.of([NAMESPACE_EXISTS, ...peer.namespace]);
-  const pod = Conjunction.of(peer.pod);
-  return namespace && pod ? { namespace, pod } : undefined;
+  let space = spaces.get(peer);
+  if (space === undefined) {
+    const namespace = Conjunction.of([NAMESPACE_EXISTS, ...peer.namespace]);
+    const pod = Conjunction.of(peer.pod);
+    space = namespace && pod ? { namespace, pod } : null;
+    spaces.set(peer, space);
+  }
+  return space ?? undefined;
 }
 
 function labelsText(labels: Record<string, string>): string {

@@ -82,15 +82,23 @@ export class Conjunction {
   }
 
   and(r: Requirement): Conjunction | undefined {
-    const next = restrict(this.keys.get(r.key) ?? FREE, r);
-    if (!keySatisfiable(next)) return undefined;
-    const keys = new Map(this.keys);
-    keys.set(r.key, next);
-    return new Conjunction(keys);
+    return this.andAll([r]);
   }
 
   andAll(requirements: readonly Requirement[]): Conjunction | undefined {
-    return requirements.reduce<Conjunction | undefined>((acc, r) => acc?.and(r), this);
+    const keys = this.restricted(requirements);
+    return keys === undefined ? undefined : new Conjunction(keys);
+  }
+
+  /** The per-key states after the requirements (one Map for all of them), or undefined when unsatisfiable. */
+  private restricted(requirements: readonly Requirement[]): Map<string, KeyState> | undefined {
+    const keys = new Map(this.keys);
+    for (const r of requirements) {
+      const next = restrict(keys.get(r.key) ?? FREE, r);
+      if (!keySatisfiable(next)) return undefined;
+      keys.set(r.key, next);
+    }
+    return keys;
   }
 
   /** True when every label set this matches also meets every requirement (this ⊆ them). */
@@ -100,7 +108,7 @@ export class Conjunction {
 
   /** True when some label set meets this and all the requirements. */
   overlaps(requirements: readonly Requirement[]): boolean {
-    return this.andAll(requirements) !== undefined;
+    return requirements.length === 0 || this.restricted(requirements) !== undefined;
   }
 
   /** One label set this matches: only the keys it needs. */
