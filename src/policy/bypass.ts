@@ -177,9 +177,10 @@ function atomOutcome(atom: Atom, peers: readonly Atom[], budget: number): Outcom
   return { kind: "certain", witness: describePodWitness(search.space) };
 }
 
-function namedPortReason(piece: PortAtom): string {
+function namedPortReason(piece: PortAtom, names: readonly string[]): string {
   if (piece.protocol !== "other" && "name" in piece) return `${piece.protocol} port ${piece.name} is a name; whether the profile's ports cover it depends on the number the pods give it`;
-  return `the profile names its ports; whether they cover ${describePortExample(piece).replace(/ (\d+)$/, " $1")} depends on the numbers the pods give those names`;
+  const list = names.join(", ");
+  return `whether the profile's named port${names.length === 1 ? "" : "s"} ${list} cover${names.length === 1 ? "s" : ""} these numbers depends on the pods`;
 }
 
 interface Uncovered {
@@ -193,25 +194,31 @@ interface PieceCover {
   key: string;
   sure: Atom[];
   maybe: Atom[];
+  /** The names of the profile's named ports of the piece's protocol in the "maybe" rules. */
+  names: string[];
 }
 
 function pieceCover(piece: PortAtom, profile: ResolvedDirection): PieceCover {
   const sure: Atom[] = [];
   const maybe: Atom[] = [];
+  const names = new Set<string>();
   let key = "";
   for (const rule of profile.rules) {
     const cover = portsCover(rule.ports, piece);
     key += cover[0] ?? "";
-    if (cover !== "no") (cover === "yes" ? sure : maybe).push(...rule.atoms);
+    if (cover === "yes") sure.push(...rule.atoms);
+    if (cover !== "maybe" || rule.ports === "all") continue;
+    maybe.push(...rule.atoms);
+    for (const e of rule.ports) if (e.protocol === piece.protocol && "name" in e) names.add(e.name);
   }
-  return { key, sure, maybe };
+  return { key, sure, maybe, names: [...names] };
 }
 
-function pieceOutcome(atom: Atom, piece: PortAtom, { sure, maybe }: PieceCover, budget: number): Outcome {
+function pieceOutcome(atom: Atom, piece: PortAtom, { sure, maybe, names }: PieceCover, budget: number): Outcome {
   const strict = atomOutcome(atom, sure, budget);
   if (strict.kind === "covered" || maybe.length === 0) return strict;
   const loose = atomOutcome(atom, [...sure, ...maybe], budget);
-  return loose.kind === "covered" ? { kind: "possible", reason: namedPortReason(piece) } : loose;
+  return loose.kind === "covered" ? { kind: "possible", reason: namedPortReason(piece, names) } : loose;
 }
 
 // ---------------------------------------------------------------------------

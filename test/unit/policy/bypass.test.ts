@@ -144,7 +144,7 @@ describe("bypassVerdict", () => {
   });
 
   it.each<[string, Spec, NetworkPolicy, string]>([
-    ["a number against a named port", NAMED, np("num", { ingress: [{ from: [ANY_NS], ports: [{ port: 80 }] }] }), "the profile names its ports; whether they cover TCP 80 depends on the numbers the pods give those names"],
+    ["a number against a named port", NAMED, np("num", { ingress: [{ from: [ANY_NS], ports: [{ port: 80 }] }] }), "whether the profile's named port http covers these numbers depends on the pods"],
     ["a named port against a number", { ...NAMED, ports: [{ port: 80 }] }, np("http", { ingress: [{ from: [ANY_NS], ports: [{ port: "http" }] }] }), "TCP port http is a name; whether the profile's ports cover it depends on the number the pods give it"],
     ["pods against an ipBlock", CIDR, np("team", { ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "a" } } }] }] }), "any pod in namespaces team=a: outside the profile's selectors, admitted by its ipBlock 10.0.0.0/8 except 10.3.0.0/16 only if their pod IPs fall in it"],
   ])("a possible bypass says why: %s", (_name, profile, policy, reason) => {
