@@ -259,7 +259,7 @@ function ruleEntry(
         outcome = pieceOutcome(atom, piece, cover, budget);
         seen.set(key, outcome);
       }
-      if (outcome.kind !== "covered") uncovered.push({ atom: i, piece, outcome: outcome.kind === "certain" ? { kind: "certain", witness: outcome.witness } : outcome });
+      if (outcome.kind !== "covered") uncovered.push({ atom: i, piece, outcome });
     });
   });
   if (uncovered.length === 0) return undefined;
@@ -280,6 +280,14 @@ function byName(a: NetworkPolicy, b: NetworkPolicy): number {
  * The verdict for one namespace a profile selects: Isolated, or Bypassed with
  * every rule of another policy that admits more than the profile (Certain with
  * a witness, or Possible with a reason).
+ *
+ * `desired` is the profile's policy for the namespace: the entry of
+ * renderProfile(parsed, namespaces) for it (or the live generated policy, as
+ * `netfence explain --namespace` does). `policies` is every NetworkPolicy in
+ * the namespace as the cache holds it; the profile's own is skipped. The
+ * profile side is compiled once per `desired.spec` object (renderProfile
+ * shares one frozen spec across namespaces): treat it as immutable. A policy
+ * change needs only its namespace re-evaluated.
  */
 export function bypassVerdict(input: BypassInput, options: BypassOptions = {}): NamespaceVerdict {
   const budget = options.searchBudget ?? DEFAULT_BUDGET;
