@@ -73,11 +73,11 @@ export interface BypassInput {
 }
 
 export interface BypassOptions {
-  /** Steps the selector search may take per peer and port piece before answering Possible; default 10,000. */
+  /** Steps the selector search may take per peer and port piece before answering Possible; default 1,000 (a re-evaluation stays bounded even for 32-peer rules). */
   searchBudget?: number;
 }
 
-const DEFAULT_BUDGET = 10_000;
+const DEFAULT_BUDGET = 1_000;
 
 /** "dev/allow-all ingress[0]: any pod in any namespace, any port" (+ " (possible: …)"). */
 export function formatBypass(e: BypassEntry): string {
