@@ -78,6 +78,8 @@ export interface BypassOptions {
 }
 
 const DEFAULT_BUDGET = 1_000;
+/** How many peers an entry's `allows` names before counting the rest. */
+const MAX_PEERS_NAMED = 4;
 
 /** "dev/allow-all ingress[0]: any pod in any namespace, any port" (+ " (possible: …)"). */
 export function formatBypass(e: BypassEntry): string {
@@ -231,7 +233,10 @@ function allowsWords(atoms: readonly Atom[], uncovered: readonly Uncovered[], ev
   });
   const first = groups[0];
   if (everyone && first && groups.length === atoms.length && groups.every((g) => g.ports === first.ports)) return `any pod in any namespace and any address, ${first.ports}`;
-  return groups.map((g) => `${g.words}, ${g.ports}`).join("; ");
+  // Status messages are bounded: a 32-peer rule names its first peers and counts the rest.
+  const shown = groups.slice(0, MAX_PEERS_NAMED).map((g) => `${g.words}, ${g.ports}`);
+  const more = groups.length - shown.length;
+  return more > 0 ? `${shown.join("; ")}; and ${more} more peer${more === 1 ? "" : "s"}` : shown.join("; ");
 }
 
 function ruleEntry(

@@ -96,6 +96,12 @@ describe("bypassVerdict", () => {
     ["matchLabels team=a is inside the profile's team Exists", { preset: "allow-by-label", allowedPeers: [{ namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }] } }] }, [np("a", { ingress: [{ from: [{ namespaceSelector: { matchLabels: { team: "a" } } }] }] })], []],
     ["team Exists is wider than the profile's team=a", { preset: "allow-by-label", allowedPeers: [{ namespaceSelector: { matchLabels: { team: "a" } } }] }, [np("any-team", { ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }] } }] }] })], ["Certain dev/any-team ingress[0]: any pod in namespaces team, any port"]],
     ["a selector matching no namespace admits nothing", SAME, [np("never", { ingress: [{ from: [{ namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "DoesNotExist" }] } }] }] })], []],
+    [
+      "a rule with many widening peers names the first four and counts the rest",
+      DENY_IN,
+      [np("many", { ingress: [{ from: ["a", "b", "c", "d", "e", "f"].map((team) => ({ namespaceSelector: { matchLabels: { team } } })), ports: [{ port: 80 }] }] })],
+      ["Certain dev/many ingress[0]: any pod in namespaces team=a, TCP 80; any pod in namespaces team=b, TCP 80; any pod in namespaces team=c, TCP 80; any pod in namespaces team=d, TCP 80; and 2 more peers"],
+    ],
     ["only the widening rule is named, by its index", SAME, [np("two", { ingress: [{ from: [{ podSelector: {} }] }, { from: [ANY_NS], ports: [{ port: 443 }] }] })], ["Certain dev/two ingress[1]: any pod in any namespace, TCP 443"]],
     // ipBlocks
     ["an ipBlock inside the allowed CIDR and outside its except is contained", CIDR, [np("inside", { ingress: [{ from: [{ ipBlock: { cidr: "10.1.0.0/16" } }] }] })], []],
