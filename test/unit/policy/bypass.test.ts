@@ -135,6 +135,12 @@ describe("bypassVerdict", () => {
     ["another profile's wider policy is a bypass naming it", DENY_IN, [desired(DENY_IN), sameNamespaceOf("team")], ["Certain dev/netfence-team ingress[0]: any pod in namespace dev, any port"]],
     ["another profile's narrower policy is not", SAME, [desired(SAME), desired(DENY_IN, "strict")], []],
     ["the profile's own policy is never its bypasser", SAME, [desired(SAME)], []],
+    [
+      "a policy carrying the profile's own netfence labels is its own, whatever its name",
+      DENY_IN,
+      [{ ...np("renamed", { ingress: [{}] }), metadata: { name: "renamed", namespace: "dev", labels: { "app.kubernetes.io/managed-by": "netfence", "netfence.io/profile": "iso" } } }],
+      [],
+    ],
   ])("%s", (_name, profile, policies, expected) => {
     expect(verdictLines(profile, policies)).toEqual(expected);
   });
