@@ -1,9 +1,13 @@
+import { bypassVerdict, formatBypass, generatedFor, type NamespaceVerdict } from "../policy/bypass.js";
+import type { NetworkPolicy, PolicyType } from "../policy/k8s.js";
 import { describeSelector, explainPod, type DirectionExplanation, type PodExplanation, type RuleExplanation } from "../policy/reach-explain.js";
+import { effectivePolicyTypes, type ReachabilityIndex } from "../policy/reachability.js";
 import { UsageError, type Command } from "./command.js";
 import { endpointOf, INPUT_OPTIONS, loadInputs, printNotes, type InputValues } from "./inputs.js";
 
 interface Values extends InputValues {
   to?: string;
+  namespace?: string;
   output?: string;
 }
 
@@ -55,18 +59,93 @@ export function formatExplanation(e: PodExplanation): string {
   ].join("\n");
 }
 
+/** One profile's policy in the namespace and whether its isolation holds. */
+export interface ProfileVerdict {
+  /** The profile, as its policy's netfence.io/profile label names it. */
+  profile: string;
+  /** "namespace/name" of the profile's generated policy. */
+  policy: string;
+  podSelector: string;
+  isolates: PolicyType[];
+  verdict: NamespaceVerdict;
+}
+
+export interface NamespaceExplanation {
+  namespace: string;
+  /** Every NetworkPolicy in the namespace, "namespace/name". */
+  policies: string[];
+  profiles: ProfileVerdict[];
+}
+
+/** The verdict of every netfence profile policy in the namespace against all the others there. */
+export function explainNamespace(index: ReachabilityIndex, namespace: string): NamespaceExplanation {
+  const policies: NetworkPolicy[] = index.policies.filter((p) => p.namespace === namespace).map((p) => p.policy);
+  const profiles = policies.flatMap((desired): ProfileVerdict[] => {
+    const profile = generatedFor(desired);
+    if (profile === undefined) return [];
+    return [
+      {
+        profile,
+        policy: `${namespace}/${desired.metadata.name}`,
+        podSelector: describeSelector(desired.spec.podSelector),
+        isolates: effectivePolicyTypes(desired),
+        verdict: bypassVerdict({ profileName: profile, namespace, desired, policies }),
+      },
+    ];
+  });
+  return { namespace, policies: policies.map((p) => `${namespace}/${p.metadata.name}`), profiles };
+}
+
+function profileLines(p: ProfileVerdict, others: readonly string[]): string[] {
+  const lines = [`Profile ${p.profile} (${p.policy}; podSelector ${p.podSelector}; isolates ${p.isolates.join(", ")}): ${p.verdict.state}`];
+  const entries = p.verdict.bypassedBy;
+  if (entries.length === 0) {
+    lines.push(others.length === 0 ? "  no other NetworkPolicy in the namespace" : `  nothing beyond the profile from: ${others.join(", ")}`);
+    return lines;
+  }
+  const bypassers = [...new Set(entries.map((e) => e.policy))];
+  lines.push(`  bypassed by ${bypassers.join(", ")} (NetworkPolicies add up; what each rule admits beyond the profile):`);
+  for (const e of entries) {
+    lines.push(`    ${e.certainty.padEnd(8)}  ${formatBypass({ ...e, certainty: "Certain" })}`);
+    if (e.witness !== undefined) lines.push(`              e.g. ${e.witness}`);
+    if (e.reason !== undefined) lines.push(`              undecided: ${e.reason}`);
+  }
+  const within = others.filter((o) => !bypassers.includes(o));
+  if (within.length > 0) lines.push(`  nothing beyond the profile from: ${within.join(", ")}`);
+  return lines;
+}
+
+export function formatNamespaceExplanation(e: NamespaceExplanation): string {
+  const count = e.policies.length;
+  const head = `Namespace ${e.namespace}: ${String(count)} NetworkPolic${count === 1 ? "y" : "ies"}, ${String(e.profiles.length)} from netfence profiles`;
+  if (e.profiles.length === 0) return `${head}
+  no policy labelled app.kubernetes.io/managed-by=netfence: no profile isolates this namespace`;
+  const blocks = e.profiles.map((p) => profileLines(p, e.policies.filter((k) => k !== p.policy)).join("\n"));
+  return [head, "", blocks.join("\n\n")].join("\n");
+}
+
 export const explainCommand: Command<Values> = {
   name: "explain",
-  summary: "Show which NetworkPolicies isolate a pod (ingress and egress) and which pods, addresses and ports each of their rules admits.",
+  summary: "Show which NetworkPolicies isolate a pod and what their rules admit (--to), or whether a namespace's profiles still isolate it (--namespace).",
   options: {
     ...INPUT_OPTIONS,
     to: { type: "string", valueName: "ns/pod", description: "the pod to explain" },
+    namespace: { type: "string", short: "n", valueName: "ns", description: "the namespace whose profile verdicts to explain: Isolated, or Bypassed by which policies" },
     output: { type: "string", short: "o", valueName: "text|json", description: "output format", default: "text" },
   },
   async run(values) {
     const output = values.output ?? "text";
     if (output !== "text" && output !== "json") throw new UsageError(`-o ${output}: expected text or json`);
-    if (values.to === undefined) throw new UsageError("--to is required (namespace/pod)");
+    if (values.to !== undefined && values.namespace !== undefined) throw new UsageError("--to and --namespace explain different things: give one");
+    if (values.namespace !== undefined) {
+      if (values.namespace === "") throw new UsageError("--namespace needs a namespace name");
+      const loaded = await loadInputs(values, [values.namespace]);
+      printNotes(loaded);
+      const explanation = explainNamespace(loaded.index, values.namespace);
+      console.log(output === "json" ? JSON.stringify(explanation, null, 2) : formatNamespaceExplanation(explanation));
+      return 0;
+    }
+    if (values.to === undefined) throw new UsageError("--to (namespace/pod) or --namespace is required");
     const loaded = await loadInputs(values);
     printNotes(loaded);
     const endpoint = endpointOf(loaded.index, values.to, "--to");

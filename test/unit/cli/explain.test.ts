@@ -61,9 +61,92 @@ describe("netfence explain", () => {
   });
 
   it.each<[string, Record<string, unknown>, string]>([
-    ["a missing --to", { filename: [cluster] }, "--to is required (namespace/pod)"],
+    ["a missing --to", { filename: [cluster] }, "--to (namespace/pod) or --namespace is required"],
     ["an outside address", { filename: [cluster], to: "192.0.2.1" }, "--to 192.0.2.1: an address outside the cluster has no NetworkPolicies; name a pod (namespace/pod)"],
     ["an unknown pod", { filename: [cluster], to: "dev/x" }, "--to: unknown pod dev/x (pods in dev: nginx1, nginx3)"],
+  ])("rejects %s", async (_name, values, message) => {
+    await expect(explainCommand.run(values, [])).rejects.toEqual(new UsageError(message));
+  });
+});
+
+describe("netfence explain --namespace", () => {
+  const bypass = (file: string): string => join(root, "test/fixtures/bypass", file);
+
+  it.each<[string, Record<string, unknown>, string[]]>([
+    [
+      "names every policy that bypasses each profile, with a witness",
+      { filename: [cluster, bypass("dev.yaml")], namespace: "dev" },
+      [
+        "Namespace dev: 5 NetworkPolicies, 2 from netfence profiles",
+        "",
+        "Profile no-egress (dev/netfence-no-egress; podSelector <all>; isolates Egress): Bypassed",
+        "  bypassed by dev/web-out (NetworkPolicies add up; what each rule admits beyond the profile):",
+        "    Certain   dev/web-out egress[0]: any pod in namespaces kubernetes.io/metadata.name=test, TCP 8080-8090",
+        "              e.g. a pod with no labels in namespace test, TCP 8080",
+        "  nothing beyond the profile from: dev/allow-all, dev/netfence-same-ns, dev/same-namespace",
+        "",
+        "Profile same-ns (dev/netfence-same-ns; podSelector <all>; isolates Ingress): Bypassed",
+        "  bypassed by dev/allow-all (NetworkPolicies add up; what each rule admits beyond the profile):",
+        "    Certain   dev/allow-all ingress[0]: any pod in any namespace and any address, any port",
+        "              e.g. a pod with no labels in namespace x, TCP 80",
+        "  nothing beyond the profile from: dev/netfence-no-egress, dev/same-namespace, dev/web-out",
+      ],
+    ],
+    [
+      "says why a bypass is only possible",
+      { filename: [cluster, bypass("test-ns.yaml")], namespace: "test" },
+      [
+        "Namespace test: 2 NetworkPolicies, 1 from netfence profiles",
+        "",
+        "Profile office (test/netfence-office; podSelector <all>; isolates Ingress): Bypassed",
+        "  bypassed by test/from-dev (NetworkPolicies add up; what each rule admits beyond the profile):",
+        "    Possible  test/from-dev ingress[0]: any pod in namespaces kubernetes.io/metadata.name=dev, TCP 80",
+        "              undecided: any pod in namespaces kubernetes.io/metadata.name=dev: outside the profile's selectors, admitted by its ipBlock 10.3.0.0/16 only if their pod IPs fall in it",
+      ],
+    ],
+    [
+      "says Isolated when nothing else is there",
+      { filename: [cluster, join(root, "deploy/samples/walkthrough/s2-deny-ingress.yaml")], namespace: "dev" },
+      [
+        "Namespace dev: 1 NetworkPolicy, 1 from netfence profiles",
+        "",
+        "Profile walkthrough-s2-deny-ingress (dev/netfence-walkthrough-s2-deny-ingress; podSelector <all>; isolates Ingress): Isolated",
+        "  no other NetworkPolicy in the namespace",
+      ],
+    ],
+    [
+      "says Isolated when the other policies stay within the profile",
+      { filename: [cluster, join(root, "deploy/samples/walkthrough/s2-deny-ingress.yaml"), join(root, "test/fixtures/walkthrough/s3-deny-all/policy.yaml")], namespace: "dev" },
+      [
+        "Namespace dev: 2 NetworkPolicies, 1 from netfence profiles",
+        "",
+        "Profile walkthrough-s2-deny-ingress (dev/netfence-walkthrough-s2-deny-ingress; podSelector <all>; isolates Ingress): Isolated",
+        "  nothing beyond the profile from: dev/dev-netpolicy",
+      ],
+    ],
+    [
+      "says when no profile isolates the namespace",
+      { filename: [cluster], namespace: "test" },
+      ["Namespace test: 0 NetworkPolicies, 0 from netfence profiles", "  no policy labelled app.kubernetes.io/managed-by=netfence: no profile isolates this namespace"],
+    ],
+  ])("%s", async (_name, values, lines) => {
+    await expect(run(values)).resolves.toBe(lines.join("\n"));
+  });
+
+  it("prints -o json", async () => {
+    const out = JSON.parse(await run({ filename: [cluster, bypass("dev.yaml")], namespace: "dev", output: "json" })) as unknown;
+    expect(out).toMatchObject({
+      namespace: "dev",
+      profiles: [
+        { profile: "no-egress", verdict: { state: "Bypassed", bypassedBy: [{ policy: "dev/web-out", direction: "Egress", rule: 0, certainty: "Certain" }] } },
+        { profile: "same-ns", verdict: { state: "Bypassed", bypassedBy: [{ policy: "dev/allow-all", direction: "Ingress", rule: 0, certainty: "Certain" }] } },
+      ],
+    });
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ["both --to and --namespace", { filename: [cluster], to: "dev/nginx1", namespace: "dev" }, "--to and --namespace explain different things: give one"],
+    ["an empty --namespace", { filename: [cluster], namespace: "" }, "--namespace needs a namespace name"],
   ])("rejects %s", async (_name, values, message) => {
     await expect(explainCommand.run(values, [])).rejects.toEqual(new UsageError(message));
   });

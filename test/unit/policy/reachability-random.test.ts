@@ -1,18 +1,8 @@
 import { describe, expect, it } from "@jest/globals";
 import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../../src/policy/k8s.js";
 import { buildIndex, cellAllowed, cellAt, evaluate, matrix, type Traffic } from "../../../src/policy/reachability.js";
+import { prng } from "./prng.js";
 import { modelCluster, NAMESPACES, policy } from "./reachability-model.js";
-
-/** A small seeded PRNG (mulberry32): the same policies on every run. */
-function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomPolicies(seed: number): NetworkPolicy[] {
   const rand = prng(seed);

@@ -1,0 +1,328 @@
+/**
+ * Effective isolation: does a profile's generated NetworkPolicy still decide
+ * what reaches (and, when it isolates egress, leaves) the pods it isolates, or
+ * does another NetworkPolicy in the namespace admit more?
+ *
+ * NetworkPolicies are additive: a policy P bypasses the profile when
+ *  (a) P's podSelector and the profile's can select the same pod,
+ *  (b) P has a policyType the profile isolates, and
+ *  (c) a rule of P admits a peer × port that no rule of the profile admits.
+ * Decided by rule containment (the pods that exist now do not matter: a rule
+ * admitting a namespace with no pods yet is already a bypass). Label selectors
+ * are decided exactly (selector-logic.ts); an ipBlock is its addresses, which
+ * only the profile's ipBlocks (or a rule without peers) cover. What cannot be
+ * decided without the pods — a named port against a number, a pod the profile
+ * admits only through an ipBlock, a search over the budget — is a Possible
+ * bypass with a reason; never Isolated. Pure.
+ */
+import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../api/constants.js";
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from "./k8s.js";
+import { policyName, profileLabelValue } from "./naming.js";
+import { effectivePolicyTypes } from "./reachability.js";
+import {
+  cutsOf,
+  describeAddress,
+  describePodWitness,
+  describePortAtoms,
+  describePortExample,
+  portAtoms,
+  portsCover,
+  podSpace,
+  ruleAtoms,
+  rulePorts,
+  splitAtoms,
+  subtract,
+  type Atom,
+  type PortAtom,
+  type RulePorts,
+} from "./bypass-space.js";
+import { Conjunction, findWitness, requirementsOf, type PodPeer } from "./selector-logic.js";
+
+export type BypassCertainty = "Certain" | "Possible";
+
+export interface BypassEntry {
+  /** "namespace/name" of the widening policy. */
+  policy: string;
+  direction: PolicyType;
+  /** 0-based index in spec.ingress / spec.egress. */
+  rule: number;
+  certainty: BypassCertainty;
+  /** What the rule lets through beyond the profile: "any pod in any namespace, any port". */
+  allows: string;
+  /** Certain: one concrete peer and port the rule admits and the profile does not. */
+  witness?: string;
+  /** Possible: why it could not be decided. */
+  reason?: string;
+}
+
+export interface NamespaceVerdict {
+  state: "Isolated" | "Bypassed";
+  /** Sorted by policy name, then Ingress before Egress, then rule. */
+  bypassedBy: BypassEntry[];
+}
+
+export interface BypassInput {
+  /** The IsolationProfile's name: its own policy (by name or by netfence labels) is never a bypasser. */
+  profileName: string;
+  /** The namespace judged. */
+  namespace: string;
+  /** The profile's NetworkPolicy for this namespace, as rendered (renderProfile) or as found in the cluster. */
+  desired: NetworkPolicy;
+  /** Every NetworkPolicy in the namespace (the profile's own and other namespaces' are skipped). */
+  policies: readonly NetworkPolicy[];
+}
+
+export interface BypassOptions {
+  /** Steps the selector search may take per peer and port piece before answering Possible; default 1,000 (a re-evaluation stays bounded even for 32-peer rules). */
+  searchBudget?: number;
+}
+
+const DEFAULT_BUDGET = 1_000;
+/** How many peers an entry's `allows` names before counting the rest. */
+const MAX_PEERS_NAMED = 4;
+
+/** "dev/allow-all ingress[0]: any pod in any namespace, any port" (+ " (possible: …)"). */
+export function formatBypass(e: BypassEntry): string {
+  const field = `${e.direction === "Ingress" ? "ingress" : "egress"}[${e.rule}]`;
+  const tail = e.certainty === "Possible" ? ` (possible: ${e.reason ?? "undecided"})` : "";
+  return `${e.policy} ${field}: ${e.allows}${tail}`;
+}
+
+/** The profile a netfence-generated policy belongs to (its netfence.io/profile label), else undefined. */
+export function generatedFor(policy: NetworkPolicy): string | undefined {
+  const labels = policy.metadata.labels ?? {};
+  return labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE ? labels[LABEL_PROFILE] : undefined;
+}
+
+// ---------------------------------------------------------------------------
+// The profile side, compiled once per spec (renderProfile shares one frozen spec across namespaces)
+
+interface ProfileRule {
+  peers: readonly NetworkPolicyPeer[] | undefined;
+  ports: RulePorts;
+  /** The peers as atoms when they do not depend on the namespace (no podSelector-only peer). */
+  atoms?: readonly Atom[];
+}
+
+interface ProfileDirection {
+  rules: readonly ProfileRule[];
+  /** Where the profile's port ranges start and end: other rules' ranges are split there. */
+  cuts: Map<Protocol, number[]>;
+}
+
+interface CompiledProfile {
+  /** undefined: the profile's podSelector selects no pod. */
+  isolated: Conjunction | undefined;
+  ingress?: ProfileDirection;
+  egress?: ProfileDirection;
+}
+
+/** A profile direction in one namespace: its peers resolved (a podSelector alone means this namespace). */
+interface ResolvedDirection {
+  rules: readonly { atoms: readonly Atom[]; ports: RulePorts }[];
+  cuts: Map<Protocol, number[]>;
+}
+
+const compiledBySpec = new WeakMap<NetworkPolicySpec, CompiledProfile>();
+
+function compileDirection(rules: readonly { peers: readonly NetworkPolicyPeer[] | undefined; ports: NetworkPolicyPort[] | undefined }[]): ProfileDirection {
+  const compiled = rules.map((r): ProfileRule => {
+    const sameNamespace = (r.peers ?? []).some((p) => p.ipBlock === undefined && p.namespaceSelector === undefined);
+    return { peers: r.peers, ports: rulePorts(r.ports), ...(sameNamespace ? {} : { atoms: ruleAtoms(r.peers, "") }) };
+  });
+  return { rules: compiled, cuts: cutsOf(compiled.map((r) => r.ports)) };
+}
+
+function compileProfile(desired: NetworkPolicy): CompiledProfile {
+  const hit = compiledBySpec.get(desired.spec);
+  if (hit) return hit;
+  const types = effectivePolicyTypes(desired);
+  const selector = desired.spec.podSelector as NetworkPolicySpec["podSelector"] | undefined;
+  const out: CompiledProfile = {
+    isolated: selector === undefined ? undefined : Conjunction.of(requirementsOf(selector)),
+    ...(types.includes("Ingress") ? { ingress: compileDirection((desired.spec.ingress ?? []).map((r) => ({ peers: r.from, ports: r.ports }))) } : {}),
+    ...(types.includes("Egress") ? { egress: compileDirection((desired.spec.egress ?? []).map((r) => ({ peers: r.to, ports: r.ports }))) } : {}),
+  };
+  compiledBySpec.set(desired.spec, out);
+  return out;
+}
+
+function resolve(direction: ProfileDirection, namespace: string): ResolvedDirection {
+  return { rules: direction.rules.map((r) => ({ atoms: r.atoms ?? ruleAtoms(r.peers, namespace), ports: r.ports })), cuts: direction.cuts };
+}
+
+// ---------------------------------------------------------------------------
+// Containment of one peer × one port piece
+
+type Outcome = { kind: "covered" } | { kind: "certain"; witness: string } | { kind: "possible"; reason: string };
+const COVERED: Outcome = { kind: "covered" };
+
+function atomOutcome(atom: Atom, peers: readonly Atom[], budget: number): Outcome {
+  if (atom.kind === "addresses") {
+    const blocks = peers.flatMap((p) => (p.kind === "addresses" ? p.intervals : []));
+    const left = subtract(atom.intervals, blocks);
+    const first = left[0];
+    return first === undefined ? COVERED : { kind: "certain", witness: describeAddress(first) };
+  }
+  const space = podSpace(atom.peer);
+  if (space === undefined) return COVERED;
+  const others: PodPeer[] = peers.flatMap((p) => (p.kind === "pods" ? [p.peer] : []));
+  const search = findWitness(space, others, budget);
+  if (!search.found) {
+    if (search.exhausted) return COVERED;
+    return { kind: "possible", reason: `${atom.words}: the profile's peers might cover them only together; undecided within ${budget} search steps` };
+  }
+  const blocks = peers.filter((p) => p.kind === "addresses");
+  if (blocks.length > 0) {
+    return { kind: "possible", reason: `${atom.words}: outside the profile's selectors, admitted by its ipBlock ${blocks.map((b) => b.words).join(", ")} only if their pod IPs fall in it` };
+  }
+  return { kind: "certain", witness: describePodWitness(search.space) };
+}
+
+function namedPortReason(piece: PortAtom, names: readonly string[]): string {
+  if (piece.protocol !== "other" && "name" in piece) return `${piece.protocol} port ${piece.name} is a name; whether the profile's ports cover it depends on the number the pods give it`;
+  const list = names.join(", ");
+  return `whether the profile's named port${names.length === 1 ? "" : "s"} ${list} cover${names.length === 1 ? "s" : ""} these numbers depends on the pods`;
+}
+
+interface Uncovered {
+  atom: number;
+  piece: PortAtom;
+  outcome: Exclude<Outcome, { kind: "covered" }>;
+}
+
+/** Which profile rules cover a port piece for sure and which maybe (named ports); `key` tells equal covers apart. */
+interface PieceCover {
+  key: string;
+  sure: Atom[];
+  maybe: Atom[];
+  /** The names of the profile's named ports of the piece's protocol in the "maybe" rules. */
+  names: string[];
+}
+
+function pieceCover(piece: PortAtom, profile: ResolvedDirection): PieceCover {
+  const sure: Atom[] = [];
+  const maybe: Atom[] = [];
+  const names = new Set<string>();
+  let key = "";
+  for (const rule of profile.rules) {
+    const cover = portsCover(rule.ports, piece);
+    key += cover[0] ?? "";
+    if (cover === "yes") sure.push(...rule.atoms);
+    if (cover !== "maybe" || rule.ports === "all") continue;
+    maybe.push(...rule.atoms);
+    for (const e of rule.ports) if (e.protocol === piece.protocol && "name" in e) names.add(e.name);
+  }
+  return { key, sure, maybe, names: [...names] };
+}
+
+function pieceOutcome(atom: Atom, piece: PortAtom, { sure, maybe, names }: PieceCover, budget: number): Outcome {
+  const strict = atomOutcome(atom, sure, budget);
+  if (strict.kind === "covered" || maybe.length === 0) return strict;
+  const loose = atomOutcome(atom, [...sure, ...maybe], budget);
+  return loose.kind === "covered" ? { kind: "possible", reason: namedPortReason(piece, names) } : loose;
+}
+
+// ---------------------------------------------------------------------------
+// One rule of another policy
+
+function allowsWords(atoms: readonly Atom[], uncovered: readonly Uncovered[], everyone: boolean): string {
+  const groups = atoms.flatMap((atom, i) => {
+    const pieces = uncovered.filter((u) => u.atom === i).map((u) => u.piece);
+    return pieces.length === 0 ? [] : [{ words: atom.words, ports: describePortAtoms(pieces) }];
+  });
+  const first = groups[0];
+  if (everyone && first && groups.length === atoms.length && groups.every((g) => g.ports === first.ports)) return `any pod in any namespace and any address, ${first.ports}`;
+  // Status messages are bounded: a 32-peer rule names its first peers and counts the rest.
+  const shown = groups.slice(0, MAX_PEERS_NAMED).map((g) => `${g.words}, ${g.ports}`);
+  const more = groups.length - shown.length;
+  return more > 0 ? `${shown.join("; ")}; and ${more} more peer${more === 1 ? "" : "s"}` : shown.join("; ");
+}
+
+function ruleEntry(
+  policy: string,
+  direction: PolicyType,
+  index: number,
+  rule: { peers: readonly NetworkPolicyPeer[] | undefined; ports: readonly NetworkPolicyPort[] | undefined },
+  profile: ResolvedDirection,
+  namespace: string,
+  budget: number,
+): BypassEntry | undefined {
+  const atoms = ruleAtoms(rule.peers, namespace);
+  const pieces = splitAtoms(portAtoms(rulePorts(rule.ports)), profile.cuts);
+  const uncovered: Uncovered[] = [];
+  const covers = pieces.map((piece) => pieceCover(piece, profile));
+  atoms.forEach((atom, i) => {
+    // Pieces covered by the same profile rules have the same outcome (except a named port's reason): decide each cover once.
+    const seen = new Map<string, Outcome>();
+    pieces.forEach((piece, j) => {
+      const cover = covers[j];
+      if (cover === undefined) return;
+      const key = `${cover.key}${"name" in piece ? `#${piece.name}` : ""}`;
+      let outcome = seen.get(key);
+      if (outcome === undefined) {
+        outcome = pieceOutcome(atom, piece, cover, budget);
+        seen.set(key, outcome);
+      }
+      if (outcome.kind !== "covered") uncovered.push({ atom: i, piece, outcome });
+    });
+  });
+  if (uncovered.length === 0) return undefined;
+  const allows = allowsWords(atoms, uncovered, rule.peers === undefined || rule.peers.length === 0);
+  const certain = uncovered.find((u) => u.outcome.kind === "certain");
+  if (certain && certain.outcome.kind === "certain") {
+    return { policy, direction, rule: index, certainty: "Certain", allows, witness: `${certain.outcome.witness}, ${describePortExample(certain.piece)}` };
+  }
+  const reasons = [...new Set(uncovered.map((u) => (u.outcome.kind === "possible" ? u.outcome.reason : "")))].filter((r) => r !== "");
+  return { policy, direction, rule: index, certainty: "Possible", allows, reason: reasons.join("; ") };
+}
+
+function byName(a: NetworkPolicy, b: NetworkPolicy): number {
+  return a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
+}
+
+/**
+ * The verdict for one namespace a profile selects: Isolated, or Bypassed with
+ * every rule of another policy that admits more than the profile (Certain with
+ * a witness, or Possible with a reason).
+ *
+ * `desired` is the profile's policy for the namespace: the entry of
+ * renderProfile(parsed, namespaces) for it (or the live generated policy, as
+ * `netfence explain --namespace` does). `policies` is every NetworkPolicy in
+ * the namespace as the cache holds it; the profile's own is skipped. The
+ * profile side is compiled once per `desired.spec` object (renderProfile
+ * shares one frozen spec across namespaces): treat it as immutable. A policy
+ * change needs only its namespace re-evaluated.
+ */
+export function bypassVerdict(input: BypassInput, options: BypassOptions = {}): NamespaceVerdict {
+  const budget = options.searchBudget ?? DEFAULT_BUDGET;
+  const { namespace, desired } = input;
+  const profile = compileProfile(desired);
+  const ownNames = new Set([desired.metadata.name, policyName(input.profileName)]);
+  const ownLabel = profileLabelValue(input.profileName);
+  const bypassedBy: BypassEntry[] = [];
+  if (profile.isolated === undefined) return { state: "Isolated", bypassedBy };
+  const resolved: { ingress?: ResolvedDirection; egress?: ResolvedDirection } = {};
+  for (const policy of [...input.policies].sort(byName)) {
+    if ((policy.metadata.namespace ?? namespace) !== namespace || ownNames.has(policy.metadata.name) || generatedFor(policy) === ownLabel) continue;
+    const selector = policy.spec.podSelector as NetworkPolicySpec["podSelector"] | undefined;
+    if (selector === undefined || profile.isolated.andAll(requirementsOf(selector)) === undefined) continue;
+    const types = effectivePolicyTypes(policy);
+    const key = `${namespace}/${policy.metadata.name}`;
+    if (profile.ingress && types.includes("Ingress")) {
+      const ingress = (resolved.ingress ??= resolve(profile.ingress, namespace));
+      (policy.spec.ingress ?? []).forEach((r, i) => {
+        const entry = ruleEntry(key, "Ingress", i, { peers: r.from, ports: r.ports }, ingress, namespace, budget);
+        if (entry) bypassedBy.push(entry);
+      });
+    }
+    if (profile.egress && types.includes("Egress")) {
+      const egress = (resolved.egress ??= resolve(profile.egress, namespace));
+      (policy.spec.egress ?? []).forEach((r, i) => {
+        const entry = ruleEntry(key, "Egress", i, { peers: r.to, ports: r.ports }, egress, namespace, budget);
+        if (entry) bypassedBy.push(entry);
+      });
+    }
+  }
+  return { state: bypassedBy.length > 0 ? "Bypassed" : "Isolated", bypassedBy };
+}
