@@ -3,6 +3,7 @@ import * as k8s from "@kubernetes/client-node";
 import { LABEL_MANAGED_BY, LABEL_PROFILE } from "../../src/api/constants.js";
 import { parseProfile } from "../../src/api/parse.js";
 import type { IsolationProfile, IsolationProfileSpec } from "../../src/api/types.js";
+import { canonicalJson } from "../../src/policy/canonical.js";
 import type { NetworkPolicy } from "../../src/policy/k8s.js";
 import { policyName } from "../../src/policy/naming.js";
 import { renderProfile } from "../../src/policy/render.js";
@@ -40,11 +41,12 @@ async function namespace(prefix: string, labels: Record<string, string> = {}): P
   return name;
 }
 
-/** What `netfence render` makes of the live profile for `ns`. */
-function rendered(profile: IsolationProfile, ns: string): NetworkPolicy {
+/** What `netfence render` makes of the live profile for the live namespace `ns`. */
+async function rendered(profile: IsolationProfile, ns: string): Promise<NetworkPolicy> {
   const parsed = parseProfile(profile);
   if (!parsed.ok) throw new Error(`${profile.metadata.name}: ${JSON.stringify(parsed.issues)}`);
-  const [policy] = renderProfile(parsed.value, [{ metadata: { name: ns, labels: { "kubernetes.io/metadata.name": ns } } }]);
+  const live = await core.readNamespace({ name: ns });
+  const [policy] = renderProfile(parsed.value, [{ metadata: { name: ns, labels: live.metadata?.labels ?? {} } }]);
   if (!policy) throw new Error(`${profile.metadata.name} renders nothing for ${ns}`);
   return policy;
 }
@@ -58,9 +60,9 @@ async function converged(name: string, ns: string, what: string): Promise<{ prof
     const profile = await profiles.settled(name);
     const live = await profiles.policy(name, ns);
     if (!profile || !live) return undefined;
-    const want = rendered(profile, ns);
+    const want = await rendered(profile, ns);
     const same =
-      JSON.stringify(live.spec) === JSON.stringify(want.spec) &&
+      canonicalJson(live.spec) === canonicalJson(want.spec) &&
       Object.entries(want.metadata.labels ?? {}).every(([k, v]) => live.metadata.labels?.[k] === v) &&
       Object.entries(want.metadata.annotations ?? {}).every(([k, v]) => live.metadata.annotations?.[k] === v) &&
       (live.metadata.ownerReferences ?? []).some((o) => o.uid === profile.metadata.uid);
@@ -141,7 +143,9 @@ describe("every profile change converges the live policy to the render", () => {
       seen.add(`${from}→${to}`);
       await replaceSpec(name, PRESET_SPECS[to]?.(ns) ?? {});
       const { policy } = await converged(name, ns, `${from} → ${to}`);
-      expect({ transition: `${from} → ${to}`, spec: policy.spec }).toEqual({ transition: `${from} → ${to}`, spec: rendered((await profiles.get(name)) as IsolationProfile, ns).spec });
+      const profile = await profiles.get(name);
+      if (!profile) throw new Error(`${name} is gone`);
+      expect({ transition: `${from} → ${to}`, spec: policy.spec }).toEqual({ transition: `${from} → ${to}`, spec: (await rendered(profile, ns)).spec });
     }
     expect(seen.size).toBe(25);
     const status = await profiles.get(name);
@@ -168,7 +172,7 @@ describe("every profile change converges the live policy to the render", () => {
     await converged(name, ns, `${what}: before`);
     await replaceSpec(name, { ...base, ...after });
     const { profile, policy } = await converged(name, ns, `${what}: after`);
-    expect(policy.spec).toEqual(rendered(profile, ns).spec);
+    expect(policy.spec).toEqual((await rendered(profile, ns)).spec);
   });
 });
 
@@ -208,10 +212,8 @@ describe("every hand edit is restored exactly, counted once, with one event", ()
 
     await edit(ns, policyName(name));
     // The edit landed (a user would see it) before netfence restores it.
-    const restored = await eventually(async () => {
-      const live = await profiles.policy(name, ns);
-      return live && live.metadata.resourceVersion !== original.metadata.resourceVersion && (await converged(name, ns, what)) ? live : undefined;
-    }, `${what}: restored`);
+    const { policy: restored } = await converged(name, ns, `${what}: restored`);
+    expect(restored.metadata.resourceVersion).not.toBe(original.metadata.resourceVersion);
     expect(restored.spec).toEqual(original.spec);
     expect(restored.metadata.labels).toEqual(original.metadata.labels);
     await eventually(async () => ((await drifts()) > before ? true : undefined), `${what}: counted as drift`);
