@@ -12,6 +12,7 @@ import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "./controller/m
 import { WorkQueue } from "./controller/queue.js";
 import { DriftContest } from "./controller/contest.js";
 import { InPlaceLedger } from "./controller/in-place.js";
+import { VerdictMemo } from "./controller/verdicts.js";
 import { PassMemo } from "./controller/memo.js";
 import { TokenBucket } from "./controller/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
@@ -101,10 +102,10 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
     }),
     namespaces: createInformer<Namespace>(kc, { name: "namespaces", path: "/api/v1/namespaces", metadataOnly: true, transform: keepIdentityAndLabels, logger: log }),
     pods: createInformer<Pod>(kc, { name: "pods", path: "/api/v1/pods", metadataOnly: true, transform: (pod) => podLabels(keepIdentityAndLabels(pod)), logger: log }),
+    // Every policy, not only netfence's: a tenant's policy can bypass a profile (status says which).
     policies: createInformer<NetworkPolicy>(kc, {
       name: "networkpolicies",
       path: "/apis/networking.k8s.io/v1/networkpolicies",
-      labelSelector: `${LABEL_MANAGED_BY}=${MANAGED_BY_VALUE}`,
       transform: policyParts,
       logger: log,
     }),
@@ -122,6 +123,7 @@ export async function run(config: RunConfig): Promise<number> {
   const caches = createCaches(kc, log, config.profileSelector);
   const index = new ProfileIndex(caches.profiles, ownNamespace);
   const inPlace = new InPlaceLedger();
+  const verdicts = new VerdictMemo();
   const memo = new PassMemo();
   // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
   const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
@@ -136,6 +138,7 @@ export async function run(config: RunConfig): Promise<number> {
     events: new KubeEventRecorder(kc, identity, log),
     metrics,
     inPlace,
+    verdicts,
     contest: new DriftContest(),
     memo,
     render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
@@ -175,6 +178,8 @@ export async function run(config: RunConfig): Promise<number> {
     index.forget(p.metadata.name);
     memo.forget(p.metadata.name);
     inPlace.forget(p.metadata.uid ?? "");
+    verdicts.forget(p.metadata.name);
+    metrics.forgetProfile(p.metadata.name);
     enqueue([p.metadata.name]);
   });
   caches.namespaces.on("add", (ns) => {
@@ -192,9 +197,9 @@ export async function run(config: RunConfig): Promise<number> {
   caches.pods.on("add", (pod) => enqueuePodChange(podKeys(index, caches.namespaces, pod)));
   caches.pods.on("update", (pod, old) => enqueuePodChange(podKeys(index, caches.namespaces, pod, old)));
   caches.pods.on("delete", (pod) => enqueuePodChange(podKeys(index, caches.namespaces, pod)));
-  caches.policies.on("add", (p) => enqueue(policyKeys(p)));
-  caches.policies.on("update", (p, old) => enqueue(policyKeys(p, old)));
-  caches.policies.on("delete", (p) => enqueue(policyKeys(p)));
+  caches.policies.on("add", (p) => enqueue(policyKeys(index, caches.namespaces, p)));
+  caches.policies.on("update", (p, old) => enqueue(policyKeys(index, caches.namespaces, p, old)));
+  caches.policies.on("delete", (p) => enqueue(policyKeys(index, caches.namespaces, p)));
 
   const named: [string, Informer<ObjectWithMeta>][] = [
     ["isolationprofiles", caches.profiles],
@@ -216,7 +221,7 @@ export async function run(config: RunConfig): Promise<number> {
     await serve(config.metricsAddr, {
       "/metrics": async () => {
         metrics.queueDepth.set(queue.len());
-        metrics.managedPolicies.set(caches.policies.list().length);
+        metrics.managedPolicies.set(caches.policies.list().filter((p) => p.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE).length);
         for (const [name, informer] of named) metrics.informerRestarts.set({ informer: name }, informer.restarts);
         metrics.isLeader.set(leading ? 1 : 0);
         return { status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };

@@ -36,10 +36,11 @@ export const DELETION_POLICIES = ["Delete", "Orphan"] as const;
  * CRD's enum is generated from this list.
  * - Isolated: the profile's policy is in place, exactly as rendered.
  * - Contested: in place, but another client keeps changing it; netfence restores it with capped backoff.
+ * - Bypassed: in place, but another NetworkPolicy in the namespace admits more than the profile (status names it).
  * - Pending: a write is being retried; Failed: a write failed and is retried with backoff.
  * - Conflict: a policy netfence does not own has the generated name. DryRun: nothing written.
  */
-export const NAMESPACE_STATES = ["Failed", "Conflict", "Contested", "Pending", "DryRun", "Isolated"] as const;
+export const NAMESPACE_STATES = ["Failed", "Conflict", "Contested", "Bypassed", "Pending", "DryRun", "Isolated"] as const;
 export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
@@ -80,4 +81,6 @@ export const LIMITS = {
   statusNamespaces: 100,
   conditions: 8,
   message: 1024,
+  /** status.namespaces[].bypassedBy: the first widening rules of a bypassed namespace, each ≤ message. */
+  bypassedBy: 8,
 } as const;

@@ -165,12 +165,13 @@ const status: JSONSchemaProps = {
   properties: {
     observedGeneration: { type: "integer", format: "int64" },
     conditions: {
-      ...list("Ready and Degraded.", LIMITS.conditions, condition),
+      ...list("Ready, Degraded and Isolated.", LIMITS.conditions, condition),
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["type"],
     },
     selectedNamespaces: { type: "integer", format: "int32", description: "Namespaces the profile selects." },
-    isolatedNamespaces: { type: "integer", format: "int32", description: "Selected namespaces whose policy is in place." },
+    isolatedNamespaces: { type: "integer", format: "int32", description: "Selected namespaces whose policy is in place and not bypassed." },
+    bypassedNamespaces: { type: "integer", format: "int32", description: "Selected namespaces where another NetworkPolicy admits more than the profile." },
     isolatedPods: { type: "integer", format: "int32", description: "Pods the policies select." },
     namespaces: {
       ...list("Per-namespace state, problems first.", LIMITS.statusNamespaces, {
@@ -182,6 +183,7 @@ const status: JSONSchemaProps = {
           policy: str("The NetworkPolicy name.", 253),
           message: str("Why, when not Isolated.", LIMITS.message),
           action: { type: "string", description: "DryRun: what Enforce would do.", enum: ["create", "update", "delete", "none"] },
+          bypassedBy: list("Bypassed: each widening policy rule and what it lets through beyond the profile.", LIMITS.bypassedBy, str("policy, rule and what it admits", LIMITS.message)),
         },
       }),
       "x-kubernetes-list-type": "map",
@@ -211,6 +213,7 @@ export function isolationProfileCrd(): JSONSchemaProps {
             { name: "Mode", type: "string", jsonPath: ".spec.mode" },
             { name: "Selected", type: "integer", jsonPath: ".status.selectedNamespaces" },
             { name: "Isolated", type: "integer", jsonPath: ".status.isolatedNamespaces" },
+            { name: "Bypassed", type: "integer", jsonPath: ".status.bypassedNamespaces" },
             { name: "Ready", type: "string", jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
             { name: "Age", type: "date", jsonPath: ".metadata.creationTimestamp" },
           ],

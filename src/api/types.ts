@@ -65,6 +65,8 @@ export interface NamespaceStatus {
   message?: string;
   /** DryRun: what Enforce would do. */
   action?: "create" | "update" | "delete" | "none";
+  /** Bypassed: each widening policy rule and what it lets through ("dev/allow-all ingress[0]: any pod in any namespace, any port"). */
+  bypassedBy?: string[];
 }
 
 export interface IsolationProfileStatus {
@@ -72,6 +74,8 @@ export interface IsolationProfileStatus {
   conditions?: Condition[];
   selectedNamespaces?: number;
   isolatedNamespaces?: number;
+  /** Selected namespaces where another NetworkPolicy admits more than the profile. */
+  bypassedNamespaces?: number;
   isolatedPods?: number;
   /** Bounded (maxItems 100), problems first. */
   namespaces?: NamespaceStatus[];

@@ -1,5 +1,5 @@
 /**
- * Mappers turn a change of a namespace, a pod or a managed NetworkPolicy into
+ * Mappers turn a change of a namespace, a pod or a NetworkPolicy into
  * the profile names it affects. They only compute keys: the reconcile decides
  * what to do, from the caches, whatever the event was.
  */
@@ -71,8 +71,14 @@ function owningProfile(policy: NetworkPolicy | undefined): string | undefined {
   return owner?.name ?? policy.metadata.labels?.[LABEL_PROFILE];
 }
 
-/** A managed NetworkPolicy changed or vanished: its profile (old and new versions). */
-export function policyKeys(policy: NetworkPolicy, old?: NetworkPolicy): string[] {
+/**
+ * A NetworkPolicy changed or vanished: the profile it belongs to (old and new
+ * versions), and every profile selecting its namespace (any policy there can
+ * bypass them, or stop doing so).
+ */
+export function policyKeys(index: ProfileIndex, namespaces: ReadCache<Namespace>, policy: NetworkPolicy, old?: NetworkPolicy): string[] {
   const names = new Set([owningProfile(policy), owningProfile(old)]);
+  const ns = namespaces.get(policy.metadata.namespace ?? "");
+  if (ns) for (const name of index.profilesSelecting(ns)) names.add(name);
   return [...names].filter((n): n is string => typeof n === "string" && n.length > 0);
 }

@@ -2,7 +2,7 @@
  * What the reconciler needs from the outside world, as interfaces. src/io/
  * implements them on @kubernetes/client-node; the reconciler never imports it.
  */
-import type { IsolationProfile, IsolationProfileStatus } from "../api/types.js";
+import type { IsolationProfile, IsolationProfileStatus, NamespaceStatus } from "../api/types.js";
 import type { NetworkPolicy } from "../policy/k8s.js";
 
 /** A read-only view of an informer cache. */
@@ -63,4 +63,6 @@ export interface EventRecorder {
 export interface ReconcileMetrics {
   driftHealed(count: number): void;
   namespaceIsolated(namespace: string): void;
+  /** The profile's namespaces by state after a pass (netfence_namespaces{profile,state}). */
+  namespaceStates(profile: string, entries: Iterable<NamespaceStatus>): void;
 }

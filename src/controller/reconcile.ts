@@ -4,7 +4,7 @@
  * what the caches hold, writes only the difference, and reports status once.
  */
 import type { Logger } from "pino";
-import { FINALIZER, LABEL_PROFILE } from "../api/constants.js";
+import { FINALIZER, LABEL_PROFILE, LIMITS } from "../api/constants.js";
 import { formatIssues, parseProfile } from "../api/parse.js";
 import type { IsolationProfile, NamespaceStatus, ParsedProfile } from "../api/types.js";
 import type { Namespace, NetworkPolicy, Pod } from "../policy/k8s.js";
@@ -15,7 +15,8 @@ import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
 import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
-import type { InPlaceLedger } from "./in-place.js";
+import type { InPlaceLedger, PreviousPass } from "./in-place.js";
+import type { VerdictMemo } from "./verdicts.js";
 import { byNamespace, type PassMemo } from "./memo.js";
 import type { EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics, WriteFailure } from "./ports.js";
 
@@ -23,14 +24,16 @@ export interface ReconcileDeps {
   profiles: ReadCache<IsolationProfile>;
   namespaces: ReadCache<Namespace>;
   pods: ReadCache<Pod>;
-  /** Only policies labelled app.kubernetes.io/managed-by=netfence. */
+  /** Every NetworkPolicy (netfence's own and everyone else's: the effective-isolation verdict reads them all). */
   policies: ReadCache<NetworkPolicy>;
   writer: PolicyWriter;
   profileWriter: ProfileWriter;
   events: EventRecorder;
   metrics: ReconcileMetrics;
-  /** Where each profile's policy was in place after its previous pass: a missing one there was deleted by someone else. */
+  /** What each profile's previous pass left: a policy missing where one was in place was deleted by someone else. */
   inPlace: InPlaceLedger;
+  /** Effective-isolation verdicts, re-computed only for namespaces whose policies changed. */
+  verdicts: VerdictMemo;
   /** Holds back heals of policies another client keeps changing (no hot loop); none: heal at once. */
   contest?: DriftContest;
   /** Reuses rendering and verified policies between passes of one generation; none: every pass from scratch. */
@@ -129,8 +132,8 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   const ref = refOf(profile);
   const desired = deps.memo ? deps.memo.render(profile.metadata.name, version, parsed, active, deps.render) : renderProfile(parsed, active, deps.render);
   const existing = existingPolicies(deps, ownedPolicies(deps, profile), desired);
-  const wasInPlace = deps.inPlace.previous(profile, byName);
-  const plan = deps.memo ? deps.memo.plan(ref, version, desired, existing, wasInPlace) : planChanges(ref, desired, existing, wasInPlace);
+  const previous = deps.inPlace.previous(profile, byName);
+  const plan = deps.memo ? deps.memo.plan(ref, version, desired, existing, previous.wasInPlace) : planChanges(ref, desired, existing, previous.wasInPlace);
   const generatedName = policyName(profile.metadata.name);
 
   const entries = new Map<string, NamespaceStatus>();
@@ -158,8 +161,11 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     requeueAfterMs = outcome.nextMs;
     cleanup = outcome.cleanup;
     failures.count += cleanup.length;
+    judgeEffectiveIsolation(profile, desired, entries, deps);
+    reportTransitions(profile, entries, previous, deps);
     deps.inPlace.record(profile, entries.values(), byName);
   }
+  deps.metrics.namespaceStates(profile.metadata.name, entries.values());
 
   let isolatedPods = 0;
   for (const e of entries.values()) {
@@ -176,6 +182,51 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   // Every failed write is retried with the queue's per-key backoff, retryable or not (RBAC or a webhook may be fixed meanwhile).
   const retry = failures.count > 0 || written.retry === true;
   return retry || requeueAfterMs === undefined ? { retry } : { requeueAfterMs };
+}
+
+/**
+ * Where the profile's policy is in place, is it in effect? Another policy in
+ * the namespace that admits more than the profile makes the namespace
+ * Bypassed, naming each widening rule.
+ */
+function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly NetworkPolicy[], entries: Map<string, NamespaceStatus>, deps: ReconcileDeps): void {
+  const name = profile.metadata.name;
+  for (const policy of desired) {
+    const namespace = policy.metadata.namespace ?? "";
+    const entry = entries.get(namespace);
+    if (entry?.state !== "Isolated") continue;
+    const verdict = deps.verdicts.verdict(name, policy, deps.policies.byNamespace(namespace));
+    if (verdict.state === "Isolated") continue;
+    const count = verdict.bypassedBy.length;
+    entries.set(namespace, {
+      ...entry,
+      state: "Bypassed",
+      message: `${String(count)} rule${count === 1 ? "" : "s"} of other NetworkPolicies admit${count === 1 ? "s" : ""} more than the profile`,
+      bypassedBy: verdict.bypassedBy.slice(0, LIMITS.bypassedBy),
+    });
+  }
+  deps.verdicts.prune(name, new Set(entries.keys()));
+}
+
+/** One Bypassed / BypassCleared event per pass that changes a namespace's verdict; none while it stays. */
+function reportTransitions(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, previous: PreviousPass, deps: ReconcileDeps): void {
+  const bypassed: NamespaceStatus[] = [];
+  const cleared: string[] = [];
+  for (const e of entries.values()) {
+    const before = previous.state(e.name);
+    if (e.state === "Bypassed" && before !== "Bypassed") bypassed.push(e);
+    else if (e.state === "Isolated" && before === "Bypassed") cleared.push(e.name);
+  }
+  const [first] = bypassed;
+  if (first) {
+    const detail = bypassed.length === 1 ? `namespace ${first.name} is bypassed: ${first.bypassedBy?.join("; ") ?? ""}` : `${String(bypassed.length)} namespaces are bypassed: ${firstFew(bypassed.map((e) => e.name))}`;
+    deps.events.record(profile, "Warning", "Bypassed", `Other NetworkPolicies admit more than the profile — ${detail}`);
+  }
+  if (cleared.length) deps.events.record(profile, "Normal", "BypassCleared", `Isolated again: nothing beyond the profile reaches the isolated pods in ${firstFew(cleared)}`);
+}
+
+function firstFew(names: readonly string[]): string {
+  return names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${String(names.length - 5)} more` : names.join(", ");
 }
 
 /** A write that landed (what was written, possibly re-planned after a re-read), a conflict, or a failure. */

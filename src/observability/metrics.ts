@@ -2,6 +2,8 @@
  * Prometheus metrics (prom-client), served on --metrics-addr at /metrics.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { NAMESPACE_STATES } from "../api/constants.js";
+import type { NamespaceState, NamespaceStatus } from "../api/types.js";
 import type { ReconcileMetrics } from "../controller/ports.js";
 
 export class Metrics implements ReconcileMetrics {
@@ -21,6 +23,12 @@ export class Metrics implements ReconcileMetrics {
     name: "netfence_namespace_isolation_seconds",
     help: "Time from a namespace first being seen to its NetworkPolicy being applied.",
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly namespaces = new Gauge({
+    name: "netfence_namespaces",
+    help: "Selected namespaces of each IsolationProfile by state (Isolated, Bypassed, Contested, Pending, Failed, Conflict, DryRun).",
+    labelNames: ["profile", "state"] as const,
     registers: [this.registry],
   });
   readonly isLeader = new Gauge({ name: "netfence_leader", help: "1 while this instance holds the leader lease.", registers: [this.registry] });
@@ -49,5 +57,16 @@ export class Metrics implements ReconcileMetrics {
 
   driftHealed(count: number): void {
     this.driftHeals.inc(count);
+  }
+
+  namespaceStates(profile: string, entries: Iterable<NamespaceStatus>): void {
+    const counts = new Map<NamespaceState, number>(NAMESPACE_STATES.map((s) => [s, 0]));
+    for (const e of entries) counts.set(e.state, (counts.get(e.state) ?? 0) + 1);
+    for (const [state, n] of counts) this.namespaces.set({ profile, state }, n);
+  }
+
+  /** A deleted profile's series go with it. */
+  forgetProfile(profile: string): void {
+    for (const state of NAMESPACE_STATES) this.namespaces.remove({ profile, state });
   }
 }

@@ -68,6 +68,23 @@ function problemCondition(type: "Ready" | "Degraded", counts: Record<NamespaceSt
   return undefined;
 }
 
+/**
+ * Isolated: True only when every selected namespace is isolated in effect —
+ * its policy in place and no other NetworkPolicy admitting more.
+ */
+function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<NamespaceState, number>, selected: readonly NamespaceStatus[], g: number): NewCondition {
+  const base = { type: "Isolated", observedGeneration: g } as const;
+  if (mode === "DryRun") return { ...base, status: "False", reason: "DryRun", message: "dry run: nothing is enforced" };
+  if (counts.Bypassed) {
+    const first = selected.find((e) => e.state === "Bypassed");
+    const example = first?.bypassedBy?.[0] ? ` (${first.bypassedBy[0]})` : "";
+    return { ...base, status: "False", reason: "Bypassed", message: `other NetworkPolicies admit more than the profile in ${summarize(selected, "Bypassed")}${example}` };
+  }
+  const notInPlace = selected.filter((e) => e.state !== "Isolated").length;
+  if (notInPlace) return { ...base, status: "False", reason: "NotInPlace", message: `${String(notInPlace)} of ${String(selected.length)} selected namespaces do not have the profile's policy in place` };
+  return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces` : "no namespace is selected" };
+}
+
 /** The status a reconcile pass leads to, given the previous one (for transition times). */
 export function computeStatus(prev: IsolationProfileStatus | undefined, outcome: ReconcileOutcome, now: string): IsolationProfileStatus {
   const selected = outcome.namespaces;
@@ -76,7 +93,8 @@ export function computeStatus(prev: IsolationProfileStatus | undefined, outcome:
   for (const e of entries) counts[e.state]++;
   const isolated = selected.reduce((n, e) => n + (e.state === "Isolated" ? 1 : 0), 0);
   const g = outcome.generation;
-  const progress = `${String(isolated)} of ${String(selected.length)} selected namespaces isolated`;
+  const bypassed = counts.Bypassed ? `; ${String(counts.Bypassed)} bypassed by other NetworkPolicies` : "";
+  const progress = `${String(isolated)} of ${String(selected.length)} selected namespaces isolated${bypassed}`;
 
   let ready: NewCondition;
   if (outcome.mode === "DryRun") {
@@ -94,12 +112,14 @@ export function computeStatus(prev: IsolationProfileStatus | undefined, outcome:
 
   let conditions = setCondition(prev?.conditions ?? [], ready, now);
   conditions = setCondition(conditions, degraded, now);
+  conditions = setCondition(conditions, isolatedCondition(outcome.mode, counts, selected, g), now);
   const bounded = boundNamespaces(entries);
   return {
     observedGeneration: g,
     conditions,
     selectedNamespaces: selected.length,
     isolatedNamespaces: isolated,
+    bypassedNamespaces: counts.Bypassed,
     isolatedPods: outcome.isolatedPods,
     namespaces: bounded.namespaces,
     ...(bounded.omitted ? { namespacesOmitted: bounded.omitted } : {}),

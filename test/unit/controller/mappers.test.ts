@@ -69,8 +69,18 @@ describe("policyKeys", () => {
     ["the owner reference names the profile (full name, even when the label is shortened)", managed({ "netfence.io/profile": "short-abc" }, "a-very-long-name"), undefined, ["a-very-long-name"]],
     ["without an owner reference the label names it", managed({ "netfence.io/profile": "p" }), undefined, ["p"]],
     ["a label moved between profiles maps to both", managed({ "netfence.io/profile": "q" }), managed({ "netfence.io/profile": "p" }), ["q", "p"]],
-    ["a policy without either maps to nothing", managed({}), undefined, []],
+    ["a policy without either, in a namespace no profile selects, maps to nothing", managed({}), undefined, []],
   ])("%s", (_name, p, old, expected) => {
-    expect(policyKeys(p, old)).toEqual(expected);
+    const index = new ProfileIndex(cache([profile("other", { preset: "deny-ingress", namespaces: { names: ["test"] } })]), undefined);
+    expect(policyKeys(index, cache([namespace("dev"), namespace("test")]), p, old)).toEqual(expected);
+  });
+
+  it("a tenant's policy maps to every profile selecting its namespace (it may bypass them)", () => {
+    const index = new ProfileIndex(
+      cache([profile("by-name", { preset: "deny-ingress", namespaces: { names: ["dev"] } }), profile("elsewhere", { preset: "deny-ingress", namespaces: { names: ["test"] } })]),
+      undefined,
+    );
+    const tenant: NetworkPolicy = { metadata: { name: "allow-all", namespace: "dev" }, spec: { podSelector: {}, ingress: [{}] } };
+    expect(policyKeys(index, cache([namespace("dev"), namespace("test")]), tenant)).toEqual(["by-name"]);
   });
 });

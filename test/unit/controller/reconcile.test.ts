@@ -4,6 +4,7 @@ import { LABEL_MANAGED_BY, LABEL_PROFILE } from "../../../src/api/constants.js";
 import { parseProfile } from "../../../src/api/parse.js";
 import type { IsolationProfile, IsolationProfileSpec, IsolationProfileStatus, NamespaceStatus } from "../../../src/api/types.js";
 import { InPlaceLedger } from "../../../src/controller/in-place.js";
+import { VerdictMemo } from "../../../src/controller/verdicts.js";
 import type { PolicyWriter, ProfileWriter, ReadCache, ReadResult, WriteFailure, WriteResult } from "../../../src/controller/ports.js";
 import { reconcileProfile, type ReconcileDeps, type ReconcileResult } from "../../../src/controller/reconcile.js";
 import type { Namespace, NetworkPolicy, Pod } from "../../../src/policy/k8s.js";
@@ -135,8 +136,7 @@ function profile(spec: Partial<IsolationProfileSpec>, generation = 1, status?: I
 
 function world(options: { staleCache?: boolean } = {}): World {
   const api = new FakeApi();
-  const managed = (p: NetworkPolicy) => p.metadata.labels?.[LABEL_MANAGED_BY] === "netfence";
-  const cache = new Store<NetworkPolicy>(managed);
+  const cache = new Store<NetworkPolicy>();
   const profiles = new Store<IsolationProfile>();
   const namespaces = new Store<Namespace>();
   for (const name of ["a", "b"]) namespaces.put({ metadata: { name, uid: `uid-${name}`, labels: { "kubernetes.io/metadata.name": name } } });
@@ -157,13 +157,14 @@ function world(options: { staleCache?: boolean } = {}): World {
     profiles,
     namespaces,
     pods: new Store<Pod>(),
-    // The informer: managed policies only; either what the server holds now, or a snapshot taken before the pass.
+    // The informer: every policy; what the server holds now, or (staleCache) a snapshot taken before the pass.
     policies: cache,
     writer: api,
     profileWriter,
     events: { record: (_p, type, reason, message) => events.push(`${type} ${reason}: ${message}`) },
-    metrics: { driftHealed: (n) => (heals.count += n), namespaceIsolated: () => undefined },
+    metrics: { driftHealed: (n) => (heals.count += n), namespaceIsolated: () => undefined, namespaceStates: () => undefined },
     inPlace: new InPlaceLedger(),
+    verdicts: new VerdictMemo(),
     render: {},
     writeConcurrency: 4,
     now: () => new Date("2026-12-01T00:00:00Z"),
@@ -254,8 +255,12 @@ describe("reconcileProfile: from a previous live state to the rendered spec", ()
       { live: [edit(writtenBy(profile({ preset: "deny-all" })), (p) => (p.spec.policyTypes = ["Ingress"]))], profile: profile({ preset: "deny-all" }, 1, inPlaceA), writes: ["replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
     ],
     [
-      "the managed-by label removed (the informer lost it): found on create, replaced, one heal",
-      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_MANAGED_BY])], profile: deny, writes: ["create a/netfence-p", "replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
+      "the managed-by label removed: replaced, one heal",
+      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_MANAGED_BY])], profile: deny, writes: ["replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
+    ],
+    [
+      "the managed-by label removed, not yet in the cache: found on create, replaced, one heal",
+      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_MANAGED_BY])], profile: deny, staleCache: true, writes: ["create a/netfence-p", "replace a/netfence-p"], state: "Isolated", heals: 1, retry: false },
     ],
     [
       "the profile label removed: replaced, one heal",
@@ -263,7 +268,7 @@ describe("reconcileProfile: from a previous live state to the rendered spec", ()
     ],
     [
       "a user's policy with the generated name: untouched, Conflict",
-      { live: [{ metadata: { name: POLICY, namespace: "a", labels: { owner: "alice" } }, spec: { podSelector: {}, policyTypes: ["Egress"] } }], profile: deny, writes: ["create a/netfence-p"], state: "Conflict", heals: 0, retry: false },
+      { live: [{ metadata: { name: POLICY, namespace: "a", labels: { owner: "alice" } }, spec: { podSelector: {}, policyTypes: ["Egress"] } }], profile: deny, writes: [], state: "Conflict", heals: 0, retry: false },
     ],
     [
       "a failed replace: Pending, retried",
@@ -275,7 +280,7 @@ describe("reconcileProfile: from a previous live state to the rendered spec", ()
     ],
     [
       "a failed read after AlreadyExists: Pending, retried",
-      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_MANAGED_BY])], profile: deny, failures: { read: [fail("ServerError", true)] }, writes: ["create a/netfence-p"], state: "Pending", heals: 0, retry: true },
+      { live: [edit(writtenBy(deny), (p) => delete p.metadata.labels?.[LABEL_MANAGED_BY])], profile: deny, staleCache: true, failures: { read: [fail("ServerError", true)] }, writes: ["create a/netfence-p"], state: "Pending", heals: 0, retry: true },
     ],
     [
       "a stale cache (changed since): the conflict is read back and the replace repeated",
@@ -301,6 +306,48 @@ describe("reconcileProfile: from a previous live state to the rendered spec", ()
       expect(w.status()?.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "False" });
     }
     if (row.state === "Conflict") expect(live?.metadata.labels).toEqual({ owner: "alice" });
+  });
+});
+
+describe("reconcileProfile: effective isolation", () => {
+  const allowAll: NetworkPolicy = { metadata: { name: "allow-all", namespace: "a" }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
+  const sameNs: NetworkPolicy = { metadata: { name: "same-ns", namespace: "a" }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] } };
+
+  it("a tenant's allow-all makes the namespace Bypassed, naming it, with one event per transition", async () => {
+    const w = world();
+    w.profiles.put(profile({}));
+    await w.pass();
+    expect(w.status()?.conditions?.find((c) => c.type === "Isolated")).toMatchObject({ status: "True", reason: "Isolated" });
+
+    w.api.seed(allowAll);
+    await w.pass();
+    const entry = w.status()?.namespaces?.find((n) => n.name === "a");
+    expect(entry?.state).toBe("Bypassed");
+    expect(entry?.bypassedBy).toEqual(["a/allow-all ingress[0]: any pod in any namespace and any address, any port"]);
+    expect(w.status()).toMatchObject({ selectedNamespaces: 1, isolatedNamespaces: 0, bypassedNamespaces: 1 });
+    expect(w.status()?.conditions?.find((c) => c.type === "Isolated")).toMatchObject({ status: "False", reason: "Bypassed" });
+    expect(w.status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True" });
+    await w.pass();
+    expect(w.events.filter((e) => e.includes(" Bypassed:"))).toHaveLength(1);
+
+    w.api.store.items.delete("a/allow-all");
+    await w.pass();
+    expect(w.status()?.namespaces?.find((n) => n.name === "a")?.state).toBe("Isolated");
+    expect(w.status()?.conditions?.find((c) => c.type === "Isolated")).toMatchObject({ status: "True" });
+    await w.pass();
+    expect(w.events.filter((e) => e.includes("BypassCleared"))).toHaveLength(1);
+    expect(w.api.writes).toEqual(["create a/netfence-p"]);
+  });
+
+  it("a same-namespace allowance is no bypass under allow-same-namespace, and is one under deny-ingress", async () => {
+    const w = world();
+    w.api.seed(sameNs);
+    w.profiles.put(profile({ preset: "allow-same-namespace" }));
+    await w.pass();
+    expect(w.status()?.namespaces?.find((n) => n.name === "a")?.state).toBe("Isolated");
+    w.profiles.put({ ...profile({ preset: "deny-ingress" }, 2), status: w.status() });
+    await w.pass();
+    expect(w.status()?.namespaces?.find((n) => n.name === "a")?.state).toBe("Bypassed");
   });
 });
 
