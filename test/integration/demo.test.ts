@@ -33,7 +33,7 @@ describe("netfence demo", () => {
     const verdicts = stdout.split("\n").filter((l) => l.includes("probes as in the walkthrough"));
     expect(verdicts).toEqual(Array(6).fill("✓ ICMP (ping): 12/12 probes as in the walkthrough   ✓ TCP/80: 12/12 probes as in the walkthrough"));
     for (const name of ["s2-deny-ingress", "s3-deny-all", "s4-ipblock-except", "s5-same-namespace-label"]) {
-      expect(stdout).toMatch(new RegExp(`^walkthrough-${name}\\s+\\S+\\s+Enforce\\s+1\\s+1\\s+True\\s`, "m"));
+      expect(stdout).toMatch(new RegExp(`^walkthrough-${name}\\s+\\S+\\s+Enforce\\s+1\\s+1\\s+0\\s+True\\s`, "m"));
     }
     expect(Number(walk?.[1])).toBeLessThan(60);
   });
