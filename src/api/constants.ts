@@ -44,18 +44,6 @@ export const NAMESPACE_STATES = ["Failed", "Conflict", "Contested", "Bypassed", 
 export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
-export const CONDITION_READY = "Ready";
-export const CONDITION_DEGRADED = "Degraded";
-
-/** Condition reasons (CamelCase, as metav1.Condition requires). */
-export const REASON_RECONCILED = "Reconciled";
-export const REASON_APPLY_FAILED = "ApplyFailed";
-export const REASON_CONFLICT = "Conflict";
-export const REASON_INVALID_SPEC = "InvalidSpec";
-export const REASON_NO_NAMESPACES_SELECTED = "NoNamespacesSelected";
-export const REASON_DRY_RUN = "DryRun";
-export const REASON_PENDING = "Pending";
-export const REASON_DELETING = "Deleting";
 
 /**
  * Bounds on every list and string of the spec. The CRD and the zod schema use

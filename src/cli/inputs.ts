@@ -9,7 +9,8 @@ import { ManifestError, readManifests } from "../io/manifests.js";
 import type { Namespace } from "../policy/k8s.js";
 import { isTrafficProtocol, type Traffic } from "../policy/ports.js";
 import { toClusterInput, type ClusterInput, type LooseObject } from "../policy/reach-input.js";
-import { buildIndex, NAMESPACE_NAME_LABEL, resolveEndpoint, type Endpoint, type ReachabilityIndex } from "../policy/reachability.js";
+import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
+import { buildIndex, resolveEndpoint, type Endpoint, type ReachabilityIndex } from "../policy/reachability.js";
 import { renderProfiles } from "../policy/render.js";
 import { UsageError, type OptionSpec } from "./command.js";
 
@@ -58,7 +59,7 @@ function withImplicitNamespaces(input: ClusterInput): Namespace[] {
     const name = pod.metadata.namespace ?? "default";
     if (!named.has(name)) named.set(name, { metadata: { name, labels: {} } });
   }
-  return [...named.values()].map((ns) => ({ ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, [NAMESPACE_NAME_LABEL]: ns.metadata.name } } }));
+  return [...named.values()].map((ns) => ({ ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, [LABEL_NAMESPACE_NAME]: ns.metadata.name } } }));
 }
 
 async function fromManifests(paths: readonly string[]): Promise<LoadedInputs> {

@@ -8,7 +8,7 @@
  */
 
 export interface TokenBucketOptions {
-  /** Sustained rate; `Infinity` (or ≤ 0 burst) disables limiting. */
+  /** Sustained rate, > 0; `Infinity` disables limiting. */
   qps: number;
   /** Tokens available at once; at least 1. */
   burst: number;

@@ -39,8 +39,6 @@ export type KubeError =
   | (Common & { kind: "Network"; retryable: true })
   | (Common & { kind: "Unknown" });
 
-export type KubeErrorKind = KubeError["kind"];
-
 /** The parts of a metav1.Status we use. */
 interface Status {
   message?: string;
@@ -175,16 +173,6 @@ export function classify(err: unknown): KubeError {
     return { kind: "Network", retryable: true, message };
   }
   return { kind: "Unknown", retryable: false, message };
-}
-
-/** True when `err` is an API NotFound (404). */
-export function isNotFound(err: unknown): boolean {
-  return classify(err).kind === "NotFound";
-}
-
-/** True when `err` is an optimistic-concurrency Conflict (409, not AlreadyExists). */
-export function isConflict(err: unknown): boolean {
-  return classify(err).kind === "Conflict";
 }
 
 /** A short human line for logs: `Invalid (422): spec.x: Required value`. */

@@ -108,7 +108,7 @@ export interface Informer<T extends ObjectWithMeta> {
   get(name: string, namespace?: string): T | undefined;
   /** The objects of one namespace; the same array until that namespace's objects change. */
   byNamespace(namespace: string): readonly T[];
-  /** `update` handlers get the previous object as `old`; `delete` gets the last known object. */
+  /** `update` handlers get the previous object as `old`; `delete` gets the object from the watch's DELETED event, or the cached one when a relist finds it gone. */
   on(event: InformerEvent, handler: InformerHandler<T>): void;
   /** Restarts after errors, deadlines and idle watches since creation. */
   readonly restarts: number;

@@ -58,8 +58,3 @@ function isLocalhostFallback(kc: KubeConfig): boolean {
   const cluster = kc.getCurrentCluster();
   return cluster?.name === "cluster" && cluster.server === "http://localhost:8080" && kc.getCurrentUser()?.name === "user";
 }
-
-/** The API server URL of the current context (for the startup log line). */
-export function serverOf(kc: KubeConfig): string {
-  return kc.getCurrentCluster()?.server ?? "";
-}

@@ -4,7 +4,6 @@
  * the server off.
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 
 export type Probe = () => { ok: boolean; detail: string };
 
@@ -48,8 +47,4 @@ export async function serve(addr: string, routes: Routes): Promise<Server | unde
     server.listen(where.port, where.host, ok);
   });
   return server;
-}
-
-export function boundPort(server: Server | undefined): number | undefined {
-  return (server?.address() as AddressInfo | null)?.port;
 }

@@ -47,10 +47,3 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 export function silentLogger(): Logger {
   return pino({ level: "silent" });
 }
-
-/** `namespace/name`, or `name` for cluster-scoped objects: the usual way to name an object in a log line. */
-export function objectRef(obj: { metadata?: { name?: string; namespace?: string } }): string {
-  const name = obj.metadata?.name ?? "";
-  const ns = obj.metadata?.namespace;
-  return ns ? `${ns}/${name}` : name;
-}

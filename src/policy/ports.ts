@@ -48,12 +48,6 @@ export function portEntryMatches(entry: NetworkPolicyPort, traffic: ResolvedTraf
   return resolveNamedPort(entry.port, traffic.protocol, destinationPorts ?? []) === traffic.port;
 }
 
-/** Whether a rule's `ports` admits the traffic: missing or empty admits everything, ICMP included. */
-export function portsMatch(ports: readonly NetworkPolicyPort[] | undefined, traffic: ResolvedTraffic, destinationPorts: readonly ContainerPort[] | undefined): boolean {
-  if (ports === undefined || ports.length === 0) return true;
-  return ports.some((entry) => portEntryMatches(entry, traffic, destinationPorts));
-}
-
 /** True when the entry's outcome depends on the destination pod (a named port). */
 export function isNamedPortEntry(entry: NetworkPolicyPort): boolean {
   return typeof entry.port === "string";

@@ -8,6 +8,7 @@
  * answers one probe with the reasons; `matrix` answers every ordered pair with
  * per-destination unions of peer bitsets.
  */
+import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
 import { formatIp, ipBlockContains, parseIp, parseIpBlock, type IpAddress, type IpBlockRange, type Parsed } from "./cidr.js";
 import type { ContainerPort, LabelSelector, Labels, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from "./k8s.js";
 import { isNamedPortEntry, portEntryMatches, resolveTraffic, type ResolvedTraffic, type Traffic } from "./ports.js";
@@ -24,7 +25,6 @@ export interface ClusterState {
 }
 
 /** The label the API server sets on every namespace. */
-export const NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
 export interface PodEntry {
   index: number;
@@ -123,10 +123,10 @@ export function buildIndex(cluster: ClusterState): ReachabilityIndex {
   const warnings: string[] = [];
   const namespaceLabels = new Map<string, Labels>();
   for (const ns of byKey(cluster.namespaces, "Namespace", warnings, false)) {
-    namespaceLabels.set(ns.metadata.name, { ...ns.metadata.labels, [NAMESPACE_NAME_LABEL]: ns.metadata.name });
+    namespaceLabels.set(ns.metadata.name, { ...ns.metadata.labels, [LABEL_NAMESPACE_NAME]: ns.metadata.name });
   }
   const ensureNamespace = (name: string): void => {
-    if (!namespaceLabels.has(name)) namespaceLabels.set(name, { [NAMESPACE_NAME_LABEL]: name });
+    if (!namespaceLabels.has(name)) namespaceLabels.set(name, { [LABEL_NAMESPACE_NAME]: name });
   };
 
   const pods: PodEntry[] = byKey(cluster.pods, "Pod", warnings, true).map((pod, index) => {

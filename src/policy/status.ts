@@ -1,9 +1,7 @@
-import { NAMESPACE_STATES } from "../api/constants.js";
+import { LIMITS, NAMESPACE_STATES } from "../api/constants.js";
 import { canonicalJson } from "./canonical.js";
 import type { Condition, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 
-/** The bound on status.namespaces (problems first); the rest is counted in namespacesOmitted. */
-export const MAX_NAMESPACE_ENTRIES = 100;
 
 export type NewCondition = Omit<Condition, "lastTransitionTime">;
 
@@ -24,11 +22,11 @@ function sortedByName(entries: NamespaceStatus[]): NamespaceStatus[] {
 }
 
 /**
- * Problems first, then by name; bounded to MAX_NAMESPACE_ENTRIES. Linear when
+ * Problems first, then by name; bounded to LIMITS.statusNamespaces. Linear when
  * the entries come in name order (they do: the selection is sorted), since a
  * pass over 10,000 namespaces runs this every time.
  */
-export function boundNamespaces(entries: readonly NamespaceStatus[], max = MAX_NAMESPACE_ENTRIES): { namespaces: NamespaceStatus[]; omitted: number } {
+export function boundNamespaces(entries: readonly NamespaceStatus[], max: number = LIMITS.statusNamespaces): { namespaces: NamespaceStatus[]; omitted: number } {
   const problems = entries.filter((e) => e.state !== "Isolated").sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || byName(a, b));
   const room = max - problems.length;
   const isolated = room > 0 ? sortedByName(entries.filter((e) => e.state === "Isolated")).slice(0, room) : [];

@@ -324,7 +324,7 @@ describe("RBAC grants exactly what the operator uses", () => {
 
   it("ClusterRole: profiles (finalizer and status), namespaces and pods read-only, NetworkPolicies", () => {
     expect(rules("ClusterRole", "netfence")).toEqual([
-      { apiGroups: ["netfence.io"], resources: ["isolationprofiles"], verbs: ["get", "list", "watch", "update", "patch"] },
+      { apiGroups: ["netfence.io"], resources: ["isolationprofiles"], verbs: ["get", "list", "watch", "patch"] },
       { apiGroups: ["netfence.io"], resources: ["isolationprofiles/status"], verbs: ["patch"] },
       { apiGroups: [""], resources: ["namespaces", "pods"], verbs: ["get", "list", "watch"] },
       { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
