@@ -21,7 +21,11 @@ function ports(flag: string): number[] {
 
 function listenTcp(port: number): Promise<void> {
   return new Promise((ok, fail) => {
-    const server = createServer((socket) => socket.end("ok\n"));
+    const server = createServer((socket) => {
+      // The prober closes as soon as it is connected: a reset is expected, never fatal.
+      socket.on("error", () => undefined);
+      socket.end("ok\n");
+    });
     server.on("error", fail);
     server.listen(port, "0.0.0.0", () => ok());
   });

@@ -18,6 +18,8 @@ export function tryRun(command: string, args: readonly string[], input?: string)
       const code = err ? (typeof err.code === "number" ? err.code : 127) : 0;
       resolve({ code, stdout, stderr: stderr || (err && code === 127 ? err.message : "") });
     });
+    // A command that does not read its input may exit first: that is not an error here.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(input ?? "");
   });
 }
@@ -29,7 +31,7 @@ export async function run(command: string, args: readonly string[], input?: stri
   return result.stdout;
 }
 
-/** `ip -batch -`: many ip commands in one process (one per line). */
-export function ipBatch(lines: readonly string[]): Promise<string> {
-  return run("ip", ["-batch", "-"], lines.join("\n") + "\n");
+/** `ip [-n netns] -batch -`: many ip commands in one process (one per line). */
+export function ipBatch(lines: readonly string[], netns?: string): Promise<string> {
+  return run("ip", [...(netns ? ["-n", netns] : []), "-batch", "-"], lines.join("\n") + "\n");
 }

@@ -18,18 +18,22 @@ export interface PodWiring {
 export async function wirePod({ netns, veth, ip }: PodWiring): Promise<void> {
   const peer = `nfp${veth.slice(4, 15)}`.slice(0, 15);
   await run("ip", ["netns", "add", netns]);
-  await ipBatch([
-    `link add ${veth} type veth peer name ${peer}`,
-    `link set ${peer} netns ${netns}`,
-    `-n ${netns} link set ${peer} name eth0`,
-    `-n ${netns} link set lo up`,
-    `-n ${netns} link set eth0 up`,
-    `-n ${netns} addr add ${ip}/32 dev eth0`,
-    `-n ${netns} route add 169.254.1.1 dev eth0 scope link`,
-    `-n ${netns} route add default via 169.254.1.1 dev eth0`,
-    `link set ${veth} up`,
-  ]);
+  await ipBatch([`link add ${veth} type veth peer name ${peer}`, `link set ${peer} netns ${netns}`]);
+  await ipBatch(
+    [
+      `link set ${peer} name eth0`,
+      "link set lo up",
+      "link set eth0 up",
+      `addr add ${ip}/32 dev eth0`,
+      "route add 169.254.1.1 dev eth0 scope link",
+      "route add default via 169.254.1.1 dev eth0",
+    ],
+    netns,
+  );
+  await run("ip", ["link", "set", veth, "up"]);
   await writeFile(`/proc/sys/net/ipv4/conf/${veth}/proxy_arp`, "1");
+  // Answer ARP for 169.254.1.1 at once (the kernel delays proxy replies by up to 0.8 s otherwise), as Calico CNI does.
+  await writeFile(`/proc/sys/net/ipv4/neigh/${veth}/proxy_delay`, "0");
   await run("ip", ["route", "add", `${ip}/32`, "dev", veth, "scope", "link", "proto", ROUTE_PROTO]);
 }
 
