@@ -26,7 +26,7 @@ import type { NetworkPolicy, Pod } from "../../src/policy/k8s.js";
 import { buildIndex, evaluate } from "../../src/policy/reachability.js";
 import { installCrd } from "./crd.js";
 import { createNamespace, describeResult, labelPod, probeSpec, startDataPlane } from "./dataplane/harness.js";
-import { randomPolicies, TEAMS, TRAFFICS, world } from "./dataplane/random-cluster.js";
+import { randomPolicies, TRAFFICS, world } from "./dataplane/random-cluster.js";
 import { eventually, kubeConfig, uniqueName } from "./helpers.js";
 import { Operator } from "./operator.js";
 import { Profiles } from "./profiles.js";
