@@ -11,6 +11,7 @@
  * Reproduce a differential disagreement with the seed it prints:
  *   NETFENCE_DATAPLANE_SEEDS=<seed> npm test -- test/integration/dataplane.test.ts
  */
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
@@ -27,7 +28,7 @@ import { buildIndex, evaluate } from "../../src/policy/reachability.js";
 import { installCrd } from "./crd.js";
 import { createNamespace, describeResult, labelPod, probeSpec, startDataPlane } from "./dataplane/harness.js";
 import { randomPolicies, TRAFFICS, world } from "./dataplane/random-cluster.js";
-import { eventually, kubeConfig, uniqueName } from "./helpers.js";
+import { eventually, kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
 import { Operator } from "./operator.js";
 import { Profiles } from "./profiles.js";
 import { deleteNamespaces, FIXTURES } from "./walkthrough.js";
@@ -207,4 +208,52 @@ describe("tear-down", () => {
     }).toEqual({ netns: [], links: [], routes: [], blackhole: [], nftTables: [], iptablesChains: [], ipsets: [], files: [], processes: [], ipForward: forwardingBefore.ipForward });
     await eventually(async () => ((await requestJson(kc, "GET", `/api/v1/nodes/${plane.node}`).then(() => false, () => true)) ? true : undefined), "the run's Node to be deleted");
   }, 120_000);
+
+  it("removes what a crashed run left (killed with SIGKILL) when the next run starts", async () => {
+    const ns = uniqueName("dp-crash");
+    await createNamespace(kc, ns, {});
+    namespaces.push(ns);
+    const crashed = await startAndKill(ns);
+    expect((await listNetns()).filter((n) => n.startsWith(`nfdp-${crashed.runId}-`)).length).toBeGreaterThan(0);
+    expect(existsSync(`${RUN_DIR}/active.json`)).toBe(true);
+
+    const next = await startDataPlane();
+    const leftovers = (await listNetns()).filter((n) => n.startsWith(`nfdp-${crashed.runId}-`));
+    await next.stop();
+    const links = await run("ip", ["-br", "link"]);
+    expect({
+      leftovers,
+      netns: (await listNetns()).filter((n) => n.startsWith("nfdp-")),
+      links: crashed.veths.filter((v) => links.includes(v)),
+      routes: await ownRoutes(),
+      nftTables: await felixNftTables(),
+      iptablesChains: await felixIptablesChains(),
+      ipsets: await felixIpsets(),
+      record: existsSync(`${RUN_DIR}/active.json`),
+    }).toEqual({ leftovers: [], netns: [], links: [], routes: [], nftTables: [], iptablesChains: [], ipsets: [], record: false });
+  }, 180_000);
 });
+
+/** A data plane with two pods in its own process, killed with SIGKILL once it is up: what a crash leaves. */
+async function startAndKill(namespace: string): Promise<{ runId: string; veths: string[] }> {
+  const script = `
+    const { DataPlane } = await import(${JSON.stringify(`${ROOT}dist/dataplane/dataplane.js`)});
+    const plane = await DataPlane.start({ kubeconfig: ${JSON.stringify(kubeconfigPath())}, waitForMachineMs: 60000 });
+    const pods = await plane.addPods([{ pod: { metadata: { name: "a", namespace: ${JSON.stringify(namespace)} } } }, { pod: { metadata: { name: "b", namespace: ${JSON.stringify(namespace)} } } }]);
+    process.stdout.write(JSON.stringify({ runId: plane.runId, veths: pods.map((p) => p.veth) }) + "\\n");
+    setInterval(() => undefined, 60000);
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      out += c;
+      if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+    });
+    child.on("exit", (code) => reject(new Error(`the crashing data plane exited early (${String(code)})`)));
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+  return JSON.parse(line) as { runId: string; veths: string[] };
+}
