@@ -88,6 +88,7 @@ export class DataPlane {
   private readonly used = new Set<string>();
   private readonly range: Range;
   private nextIp: number;
+  private netnsCount = 0;
   private felix: FelixProcess | undefined;
   private canary: Canary | undefined;
   private record: RunRecord | undefined;
@@ -217,7 +218,7 @@ export class DataPlane {
     const namespace = pod.metadata.namespace ?? "default";
     const key = `${namespace}/${pod.metadata.name}`;
     if (this.pods.has(key)) throw new Error(`pod ${key} already exists in the data plane`);
-    const netns = netnsName(this.runId, this.used.size + this.pods.size);
+    const netns = netnsName(this.runId, this.netnsCount++);
     const veth = vethName(namespace, pod.metadata.name);
     await wirePod({ netns, veth, ip });
     const agent = await PodAgent.start(netns);
