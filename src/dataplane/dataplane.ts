@@ -204,6 +204,7 @@ export class DataPlane {
    * through the status subresource. Their namespaces must exist.
    */
   async addPods(pods: readonly { pod: Pod; ip?: string }[]): Promise<DataPlanePod[]> {
+    if (this.stopped) throw new Error("the data plane has stopped");
     const prepared = pods.map(({ pod, ip }) => {
       const address = ip ?? this.allocateIp();
       if (!inRange(this.range, address)) throw new Error(`${address}: outside the data plane's pod range ${this.podCidr}`);
@@ -211,7 +212,11 @@ export class DataPlane {
       this.used.add(address);
       return { pod, ip: address };
     });
-    return Promise.all(prepared.map(({ pod, ip }) => this.addPod(pod, ip)));
+    // Every pod settles before an error is thrown, so stop() afterwards finds every agent that was started.
+    const settled = await Promise.allSettled(prepared.map(({ pod, ip }) => this.addPod(pod, ip)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<DataPlanePod>).value);
   }
 
   private async addPod(pod: Pod, ip: string): Promise<DataPlanePod> {
@@ -222,6 +227,10 @@ export class DataPlane {
     const veth = vethName(namespace, pod.metadata.name);
     await wirePod({ netns, veth, ip });
     const agent = await PodAgent.start(netns);
+    if (this.stopped) {
+      await agent.stop();
+      throw new Error("the data plane stopped while a pod was being added");
+    }
     const entry: DataPlanePod = { namespace, name: pod.metadata.name, ip, netns, veth, agent };
     this.pods.set(key, entry);
     await createBoundPod(this.kc, pod, this.node, ip);

@@ -32,7 +32,7 @@ export interface World {
 function containerPorts(i: number): ContainerPort[] {
   const ports: ContainerPort[] = [{ name: "web", containerPort: i % 2 === 0 ? 80 : 81, protocol: "TCP" }];
   if (i % 3 !== 2) ports.push({ name: "dns", containerPort: 53, protocol: "UDP" });
-  if (i % 4 === 1) ports.push({ name: "metrics", containerPort: 81, protocol: "TCP" });
+  if (i % 4 === 0) ports.push({ name: "metrics", containerPort: 81, protocol: "TCP" });
   return ports;
 }
 
