@@ -141,6 +141,9 @@ export class DataPlane {
     };
     await acquireWaiting(record, (stale) => sweep(stale, this.log), waitMs);
     this.record = record;
+    // After the sweep: a crashed run's /var/lib/calico is gone by now, so this run owns the one felix creates.
+    record.createdFelixStateDir = !existsSync(FELIX_STATE_DIR);
+    await updateRecord(record);
     const foreign = await felixNftTables();
     if (foreign.length > 0) {
       this.record = undefined;

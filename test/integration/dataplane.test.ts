@@ -212,6 +212,7 @@ describe("tear-down", () => {
   }, 120_000);
 
   it("removes what a crashed run left (killed with SIGKILL) when the next run starts", async () => {
+    const felixStateDirBefore = existsSync("/var/lib/calico");
     const ns = uniqueName("dp-crash");
     await createNamespace(kc, ns, {});
     namespaces.push(ns);
@@ -232,7 +233,8 @@ describe("tear-down", () => {
       iptablesChains: await felixIptablesChains(),
       ipsets: await felixIpsets(),
       record: existsSync(`${RUN_DIR}/active.json`),
-    }).toEqual({ leftovers: [], netns: [], links: [], routes: [], nftTables: [], iptablesChains: [], ipsets: [], record: false });
+      felixStateDir: felixStateDirBefore ? "kept (existed before)" : existsSync("/var/lib/calico"),
+    }).toEqual({ leftovers: [], netns: [], links: [], routes: [], nftTables: [], iptablesChains: [], ipsets: [], record: false, felixStateDir: felixStateDirBefore ? "kept (existed before)" : false });
   }, 180_000);
 });
 
