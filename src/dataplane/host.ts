@@ -37,7 +37,9 @@ export function unsupportedReason(): string | undefined {
 
 /** Routes the whole pod range nowhere: only the /32 routes to the veths deliver, nothing leaves the machine. */
 export async function addBlackhole(cidr: string): Promise<void> {
-  await run("ip", ["route", "replace", "blackhole", cidr, "proto", ROUTE_PROTO]);
+  const existing = (await run("ip", ["-4", "route", "show", "exact", cidr])).trim();
+  if (existing) throw new Error(`the pod range ${cidr} is already routed on this machine (${existing}); choose another range`);
+  await run("ip", ["route", "add", "blackhole", cidr, "proto", ROUTE_PROTO]);
 }
 
 /** Every route netfence's data plane added (its protocol number), as `ip route` prints them. */

@@ -98,7 +98,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     progress(`demo took ${walkSeconds.toFixed(1)}s after the control plane was up (control plane: ${controlPlaneSeconds.toFixed(1)}s)`);
     return { statesMatched: matched, states: STATES.length, ...(packets ? { packetStatesMatched: packetMatched } : {}), walkSeconds, controlPlaneSeconds };
   } finally {
-    progress("cleaning up: stopping the operator, the data plane and the control plane");
+    progress(`cleaning up: stopping the operator and the control plane${packets ? ", and the data plane" : ""}`);
     await operator?.stop("SIGTERM", 5000);
     await packets?.stop();
     await plane.stop();
