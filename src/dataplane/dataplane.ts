@@ -229,14 +229,15 @@ export class DataPlane {
     const netns = netnsName(this.runId, this.netnsCount++);
     const veth = vethName(namespace, pod.metadata.name);
     await wirePod({ netns, veth, ip });
-    const agent = await PodAgent.start(netns);
-    if (this.stopped) {
-      await agent.stop();
-      throw new Error("the data plane stopped while a pod was being added");
+    // The agent starts while the API pod is written: felix programs the pod meanwhile.
+    const [agent, written] = await Promise.allSettled([PodAgent.start(netns), createBoundPod(this.kc, pod, this.node, ip)]);
+    if (agent.status === "rejected") throw agent.reason;
+    if (this.stopped || written.status === "rejected") {
+      await agent.value.stop();
+      throw written.status === "rejected" ? written.reason : new Error("the data plane stopped while a pod was being added");
     }
-    const entry: DataPlanePod = { namespace, name: pod.metadata.name, ip, netns, veth, agent };
+    const entry: DataPlanePod = { namespace, name: pod.metadata.name, ip, netns, veth, agent: agent.value };
     this.pods.set(key, entry);
-    await createBoundPod(this.kc, pod, this.node, ip);
     this.log.debug({ pod: key, ip, netns, veth }, "Pod wired");
     return entry;
   }
