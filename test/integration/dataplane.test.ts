@@ -5,7 +5,8 @@
  *  1. the walkthrough, with `netfence run` reconciling the sample profiles:
  *     s1–s5 and s5 after labelling nginx3, ping and TCP/80, equal to expect.json;
  *  2. the evaluator (src/policy/reachability.ts) against the kernel on seeded
- *     random NetworkPolicy sets: TCP/80, TCP/81, UDP/53 and ICMP on every pair;
+ *     random NetworkPolicy sets, each with the policies netfence renders for a
+ *     random IsolationProfile: TCP/80, TCP/81, UDP/53 and ICMP on every pair;
  *  3. tear-down: nothing of the run is left on the machine.
  *
  * Reproduce a differential disagreement with the seed it prints:
@@ -25,9 +26,11 @@ import { requestJson } from "../../src/io/client.js";
 import { readManifests, withoutSource } from "../../src/io/manifests.js";
 import type { NetworkPolicy, Pod } from "../../src/policy/k8s.js";
 import { buildIndex, evaluate } from "../../src/policy/reachability.js";
+import { renderProfile } from "../../src/policy/render.js";
+import { formatIssues, parseProfile } from "../../src/api/parse.js";
 import { installCrd } from "./crd.js";
 import { createNamespace, describeResult, labelPod, probeSpec, startDataPlane } from "./dataplane/harness.js";
-import { randomPolicies, TRAFFICS, world } from "./dataplane/random-cluster.js";
+import { randomPolicies, randomProfileSpec, TRAFFICS, world } from "./dataplane/random-cluster.js";
 import { eventually, kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
 import { Operator } from "./operator.js";
 import { Profiles } from "./profiles.js";
@@ -123,7 +126,7 @@ describe("differential: the evaluator against the kernel", () => {
   const base = Date.now() % 1_000_000;
   const seeds = envSeeds ? envSeeds.split(",").map(Number) : Array.from({ length: 6 }, (_, i) => base + i);
 
-  it(`agrees on every probe of ${String(seeds.length)} seeded random NetworkPolicy sets`, async () => {
+  it(`agrees on every probe of ${String(seeds.length)} seeded random NetworkPolicy sets, each with a rendered IsolationProfile`, async () => {
     const started = Date.now();
     const names = { a: uniqueName("dp-a"), b: uniqueName("dp-b"), c: uniqueName("dp-c") };
     const w = world(names);
@@ -136,9 +139,14 @@ describe("differential: the evaluator against the kernel", () => {
     const refs = w.pods.map((p) => `${p.pod.metadata.namespace ?? ""}/${p.pod.metadata.name}`);
     let total = 0;
     let allowed = 0;
+    let profilesRendered = 0;
     const disagreements: string[] = [];
     for (const seed of seeds) {
-      const policies = randomPolicies(seed, names);
+      const profile = { apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name: `random-${String(seed)}` }, spec: randomProfileSpec(seed, names) };
+      const parsed = parseProfile(profile);
+      if (!parsed.ok) process.stderr.write(`[dataplane] seed ${String(seed)}: the random profile is invalid, left out (${formatIssues(parsed.issues)})\n`);
+      else profilesRendered++;
+      const policies = [...randomPolicies(seed, names), ...(parsed.ok ? renderProfile(parsed.value, w.namespaces) : [])];
       await replacePolicies(Object.values(names), policies);
       await plane.sync();
       await plane.forgetConnections();
@@ -159,11 +167,11 @@ describe("differential: the evaluator against the kernel", () => {
       });
       if (disagreements.some((d) => d.startsWith(`seed ${String(seed)}:`))) {
         process.stderr.write(
-          `[dataplane] disagreement on seed ${String(seed)}; reproduce with NETFENCE_DATAPLANE_SEEDS=${String(seed)} npm test -- test/integration/dataplane.test.ts\npolicy set:\n${JSON.stringify(policies, null, 1)}\n`,
+          `[dataplane] disagreement on seed ${String(seed)}; reproduce with NETFENCE_DATAPLANE_SEEDS=${String(seed)} npm test -- test/integration/dataplane.test.ts\nprofile:\n${JSON.stringify(profile.spec)}\npolicy set (the profile's rendered policies included):\n${JSON.stringify(policies, null, 1)}\n`,
         );
       }
     }
-    process.stderr.write(`[dataplane] differential: seeds ${seeds.join(",")}: ${String(total - disagreements.length)}/${String(total)} probes agree (${String(allowed)} allowed, ${String(total - allowed)} denied on the wire) in ${seconds(started)}s\n`);
+    process.stderr.write(`[dataplane] differential: seeds ${seeds.join(",")} (${String(profilesRendered)} with a rendered IsolationProfile): ${String(total - disagreements.length)}/${String(total)} probes agree (${String(allowed)} allowed, ${String(total - allowed)} denied on the wire) in ${seconds(started)}s\n`);
     expect(disagreements).toEqual([]);
     expect(total).toBeGreaterThanOrEqual(2000);
   }, 15 * 60_000);

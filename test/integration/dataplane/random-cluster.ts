@@ -56,8 +56,8 @@ export function world(names: Record<(typeof TEAMS)[number], string>): World {
   return { namespaces, pods };
 }
 
-export function randomPolicies(seed: number, names: Record<(typeof TEAMS)[number], string>): NetworkPolicy[] {
-  const rand = prng(seed);
+/** Random pieces of NetworkPolicies over the world, from one PRNG. */
+function generators(rand: () => number) {
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const podSelector = (): LabelSelector =>
     pick<LabelSelector>([
@@ -112,6 +112,12 @@ export function randomPolicies(seed: number, names: Record<(typeof TEAMS)[number
       const p = ports();
       return { ...(peers ? { peers } : {}), ...(p ? { ports: p } : {}) };
     });
+  return { pick, podSelector, namespaceSelector, peer, ports, rules };
+}
+
+export function randomPolicies(seed: number, names: Record<(typeof TEAMS)[number], string>): NetworkPolicy[] {
+  const rand = prng(seed);
+  const { pick, podSelector, rules } = generators(rand);
   return Array.from({ length: 1 + Math.floor(rand() * 5) }, (_, i) => {
     const types = pick<PolicyType[] | undefined>([undefined, ["Ingress"], ["Egress"], ["Ingress", "Egress"], ["Ingress", "Egress"]]);
     const ingress = rules().map((r) => ({ ...(r.peers ? { from: r.peers } : {}), ...(r.ports ? { ports: r.ports } : {}) }));
@@ -128,4 +134,32 @@ export function randomPolicies(seed: number, names: Record<(typeof TEAMS)[number
       },
     } satisfies NetworkPolicy;
   });
+}
+
+/**
+ * A random IsolationProfile spec over the world (preset, namespace selection by
+ * name or label, pod selector, allowed peers, ports, raw egress): netfence
+ * renders it (src/policy/render.ts) and the rendered policies join the set.
+ */
+export function randomProfileSpec(seed: number, names: Record<(typeof TEAMS)[number], string>): Record<string, unknown> {
+  const rand = prng(seed ^ 0x5bd1e995);
+  const { pick, podSelector, peer, ports, rules } = generators(rand);
+  const preset = pick(["deny-ingress", "deny-egress", "deny-all", "allow-same-namespace", "allow-by-label"] as const);
+  const isolatesEgress = preset === "deny-egress" || preset === "deny-all";
+  const peers = preset === "deny-egress" ? [] : Array.from({ length: (preset === "allow-by-label" ? 1 : 0) + Math.floor(rand() * 2) }, peer);
+  const p = preset === "deny-egress" ? undefined : ports();
+  const egress = isolatesEgress && rand() < 0.5 ? rules().map((r) => ({ ...(r.peers ? { to: r.peers } : {}), ...(r.ports ? { ports: r.ports } : {}) })) : [];
+  return {
+    preset,
+    namespaces: pick([
+      { names: TEAMS.filter(() => rand() < 0.6).map((t) => names[t]) },
+      { selector: { matchLabels: { team: pick(TEAMS) } } },
+      { selector: { matchLabels: { env: "prod" } }, exclude: [names[pick(TEAMS)]] },
+    ]),
+    ...(rand() < 0.5 ? { podSelector: podSelector() } : {}),
+    ...(peers.length > 0 ? { allowedPeers: peers } : {}),
+    ...(p ? { ports: p } : {}),
+    ...(egress.length > 0 ? { egress } : {}),
+    allowDNS: rand() < 0.5,
+  };
 }
