@@ -3,8 +3,8 @@
  * A record whose process is gone belongs to a crashed run: its leftovers are
  * swept before the record is taken over.
  */
-import { mkdir, open, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, open, readFile, rm, rmdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { RUN_DIR } from "./names.js";
 
 export interface RunRecord {
@@ -70,7 +70,10 @@ export async function acquire(record: RunRecord, sweep: (stale: RunRecord | unde
 
 export async function release(runId: string): Promise<void> {
   const existing = await readRecord();
-  if (existing?.runId === runId) await rm(ACTIVE, { force: true });
+  if (existing?.runId !== runId) return;
+  await rm(ACTIVE, { force: true });
+  // The directories too, when nothing else is in them.
+  for (const dir of [RUN_DIR, dirname(RUN_DIR)]) await rmdir(dir).catch(() => undefined);
 }
 
 /** Waits for the machine instead of failing while another run holds it. */

@@ -212,7 +212,7 @@ describe("tear-down", () => {
       nftTables: await felixNftTables(),
       iptablesChains: await felixIptablesChains(),
       ipsets: await felixIpsets(),
-      files: [`${RUN_DIR}/active.json`, `${RUN_DIR}/probe.sock`, forwardingBefore.dir, ...(forwardingBefore.createdFelixStateDir ? ["/var/lib/calico"] : [])].filter((f) => existsSync(f)),
+      files: [RUN_DIR, forwardingBefore.dir, ...(forwardingBefore.createdFelixStateDir ? ["/var/lib/calico"] : [])].filter((f) => existsSync(f)),
       processes: pids.filter(alive),
       ipForward: readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
     }).toEqual({ netns: [], links: [], routes: [], blackhole: [], nftTables: [], iptablesChains: [], ipsets: [], files: [], processes: [], ipForward: forwardingBefore.ipForward });
