@@ -44,6 +44,7 @@ function withoutOwnOptions(argv: readonly string[]): string[] {
 function defaultPlan(large: number): [string, string[]][] {
   return [
     ["evaluator", []],
+    ["dataplane", []],
     ["converge", ["--namespaces", "2000"]],
     ["fanout", ["--namespaces", "2000"]],
     ["newns", ["--namespaces", "2000"]],
@@ -54,7 +55,7 @@ function defaultPlan(large: number): [string, string[]][] {
 }
 
 /** The figures the issue asks for, first in the combined line. */
-const HEADLINE = ["converge_2000_ratio", "converge_10000_ratio", "fanout_2000_ratio", "fanout_deleted", "new_ns_p50_ms", "new_ns_p99_ms", "steady_writes_idle", "steady_writes_restart", "rss_mib", "evaluator_matrix_ms"];
+const HEADLINE = ["converge_2000_ratio", "converge_10000_ratio", "fanout_2000_ratio", "fanout_deleted", "new_ns_p50_ms", "new_ns_p99_ms", "steady_writes_idle", "steady_writes_restart", "rss_mib", "evaluator_matrix_ms", "dataplane_isolation_p50_ms", "dataplane_isolation_p99_ms"];
 
 async function load(name: string): Promise<Scenario> {
   const mod = (await import(new URL(`${name}.js`, scenariosDir).href)) as { scenario?: unknown };

@@ -1,15 +1,17 @@
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { checkCommand } from "./check.js";
 import { controlplaneCommand } from "./controlplane.js";
+import { dataplaneCommand } from "./dataplane.js";
 import { demoCommand } from "./demo.js";
 import { explainCommand } from "./explain.js";
 import { matrixCommand } from "./matrix.js";
+import { probeCommand } from "./probe.js";
 import { renderCommand } from "./render.js";
 import { runCommand } from "./run.js";
 
 
 /** Every `netfence` subcommand; later commands register here. */
-const commands: Command<never>[] = [runCommand, controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand, demoCommand];
+const commands: Command<never>[] = [runCommand, controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand, demoCommand, dataplaneCommand, probeCommand];
 
 function topLevelHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length)) + 2;

@@ -14,10 +14,13 @@ import { ControlPlane } from "../controlplane/controlplane.js";
 import { getJson } from "../io/client.js";
 import { loadKubeConfig } from "../io/kubeconfig.js";
 import { readManifests, withoutSource, type ManifestObject } from "../io/manifests.js";
-import { matrixCells } from "../policy/reachability.js";
+import { matrixCells, type Matrix } from "../policy/reachability.js";
 import { Kubectl } from "./kubectl.js";
 import { OperatorProcess } from "../controlplane/operator.js";
-import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type State, type Step } from "./walkthrough.js";
+import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type Probe, type State, type Step } from "./walkthrough.js";
+import { addManifestPods } from "../dataplane/cluster.js";
+import { DataPlane } from "../dataplane/dataplane.js";
+import { disagreements, formatSideBySide, measure, packetSupport, type Measured } from "./packets.js";
 
 export interface DemoOptions {
   /** The repository root: fixtures, samples, the CRD and bin/netfence.js are read from here. */
@@ -30,11 +33,15 @@ export interface DemoOptions {
   signal: AbortSignal;
   /** Keep the control plane's data directory (logs, kubeconfig) after the demo. */
   keepDir?: boolean;
+  /** Measure every grid with real packets where the machine allows it (src/dataplane/). */
+  packets?: boolean;
 }
 
 export interface DemoResult {
   statesMatched: number;
   states: number;
+  /** States whose real-packet grids matched the walkthrough; undefined without the data plane. */
+  packetStatesMatched?: number;
   /** Seconds from a running control plane to the last grid. */
   walkSeconds: number;
   /** Seconds to build (first run only) and start the control plane. */
@@ -55,6 +62,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
   const plane = await ControlPlane.start({ progress: (line) => progress(`  ${line}`), ...(options.keepDir ? { keepDir: true } : {}) });
   const controlPlaneSeconds = seconds(t0);
   let operator: OperatorProcess | undefined;
+  let packets: DataPlane | undefined;
   try {
     signal.throwIfAborted();
     const t1 = Date.now();
@@ -65,7 +73,9 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     await installCrd(kubectl, options.root);
     signal.throwIfAborted();
-    await createCluster(kubectl, options.root, print);
+    packets = options.packets ? await startPackets(plane.kubeconfigPath, print, progress) : undefined;
+    signal.throwIfAborted();
+    await createCluster(kubectl, options.root, print, packets);
     signal.throwIfAborted();
 
     operator = await OperatorProcess.start({ root: options.root, kubeconfig: plane.kubeconfigPath, namespace: OPERATOR_NAMESPACE });
@@ -73,20 +83,24 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     print(`Operator running: netfence run --namespace=${OPERATOR_NAMESPACE} (pid ${String(operator.pid)})\n`);
 
     let matched = 0;
+    let packetMatched = 0;
     let previous: string | undefined;
     for (const state of STATES) {
       signal.throwIfAborted();
-      const ok = await walkState(state, previous, { kubectl, kc, kubeconfig: plane.kubeconfigPath, root: options.root, print, signal, operator });
-      if (ok) matched++;
+      const ok = await walkState(state, previous, { kubectl, kc, kubeconfig: plane.kubeconfigPath, root: options.root, print, signal, operator, packets });
+      if (ok.predicted) matched++;
+      if (ok.packets) packetMatched++;
       if (state.sample) previous = await profileName(options.root, state.sample);
     }
     const walkSeconds = seconds(t1);
     print(`walkthrough reproduced: ${String(matched)}/${String(STATES.length)} states match`);
+    if (packets) print(`walkthrough reproduced with real packets: ${String(packetMatched)}/${String(STATES.length)} states`);
     progress(`demo took ${walkSeconds.toFixed(1)}s after the control plane was up (control plane: ${controlPlaneSeconds.toFixed(1)}s)`);
-    return { statesMatched: matched, states: STATES.length, walkSeconds, controlPlaneSeconds };
+    return { statesMatched: matched, states: STATES.length, ...(packets ? { packetStatesMatched: packetMatched } : {}), walkSeconds, controlPlaneSeconds };
   } finally {
-    progress("cleaning up: stopping the operator and the control plane");
+    progress(`cleaning up: stopping the operator and the control plane${packets ? ", and the data plane" : ""}`);
     await operator?.stop("SIGTERM", 5000);
+    await packets?.stop();
     await plane.stop();
   }
 }
@@ -101,9 +115,35 @@ interface PodStatus {
   podIPs?: { ip: string }[];
 }
 
-/** The walkthrough's namespaces and pods, then each pod's IP through the status subresource. */
-async function createCluster(kubectl: Kubectl, root: string, print: (text: string) => void): Promise<void> {
+/** The real data plane when the machine allows it; otherwise one line saying why. */
+async function startPackets(kubeconfig: string, print: (text: string) => void, progress: (text: string) => void): Promise<DataPlane | undefined> {
+  const support = await packetSupport();
+  if (!support.ok) {
+    print(`Real packets: not on this machine (${support.reason}); showing netfence's predicted grids only.\n`);
+    return undefined;
+  }
+  progress("starting the data plane: Calico felix and the pods as network namespaces");
+  try {
+    const plane = await DataPlane.start({ kubeconfig, felix: support.felix });
+    print(`Real packets: Calico felix v3.31.0 (pid ${String(plane.felixPid)}) enforces the policies; pods are network namespaces on ${plane.podCidr} (blackholed)\n`);
+    return plane;
+  } catch (err) {
+    print(`Real packets: the data plane did not start (${err instanceof Error ? err.message.split("\n")[0] ?? "" : String(err)}); showing netfence's predicted grids only.\n`);
+    return undefined;
+  }
+}
+
+/** The walkthrough's namespaces and pods, then each pod's IP through the status subresource (with real packets: each pod a network namespace). */
+async function createCluster(kubectl: Kubectl, root: string, print: (text: string) => void, packets: DataPlane | undefined): Promise<void> {
   const objects = (await readManifests([join(root, FIXTURES_DIR, "cluster.yaml")])).map(withoutSource) as ManifestObject[];
+  if (packets) {
+    const namespaces = objects.filter((o) => o.kind !== "Pod");
+    const operatorNs = { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } };
+    await kubectl.run(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: [operatorNs, ...namespaces] }));
+    const pods = await addManifestPods(packets, objects);
+    print(`Walkthrough cluster: namespaces ${NAMESPACES.join(", ")}; pods ${pods.map((p) => `${p.namespace}/${p.name} ${p.ip}`).join(", ")}\n`);
+    return;
+  }
   const operatorNamespace = { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } };
   const items = [operatorNamespace, ...objects.map(({ status: _status, ...rest }) => rest)];
   await kubectl.run(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
@@ -131,10 +171,18 @@ interface WalkContext {
   print: (text: string) => void;
   signal: AbortSignal;
   operator: OperatorProcess;
+  packets: DataPlane | undefined;
+}
+
+interface StateResult {
+  /** netfence's grids match the walkthrough. */
+  predicted: boolean;
+  /** The real-packet grids match it too (false without the data plane). */
+  packets: boolean;
 }
 
 /** One state: replace the previous profile with this one, wait until it is Ready, then each step's grid. */
-async function walkState(state: State, previous: string | undefined, ctx: WalkContext): Promise<boolean> {
+async function walkState(state: State, previous: string | undefined, ctx: WalkContext): Promise<StateResult> {
   const { kubectl, print } = ctx;
   print(rule(`${state.id}: ${state.title}`));
   if (previous) {
@@ -151,13 +199,17 @@ async function walkState(state: State, previous: string | undefined, ctx: WalkCo
   } else {
     print("(no IsolationProfile)");
   }
-  let ok = true;
-  for (const step of state.steps) ok = (await walkStep(step, ctx)) && ok;
+  const result: StateResult = { predicted: true, packets: ctx.packets !== undefined };
+  for (const step of state.steps) {
+    const r = await walkStep(step, ctx);
+    result.predicted &&= r.predicted;
+    result.packets &&= r.packets;
+  }
   print("");
-  return ok;
+  return result;
 }
 
-async function walkStep(step: Step, ctx: WalkContext): Promise<boolean> {
+async function walkStep(step: Step, ctx: WalkContext): Promise<StateResult> {
   const { kubectl, print } = ctx;
   if (step.label) {
     const { namespace, pod, key, value } = step.label;
@@ -169,7 +221,8 @@ async function walkStep(step: Step, ctx: WalkContext): Promise<boolean> {
   const icmp = await computeMatrix({ ...request, traffic: { protocol: "ICMP" } });
   const tcp = await computeMatrix({ ...request, traffic: { protocol: "TCP", port: "80" } });
   print(`$ netfence matrix -n ${NAMESPACES.join(",")} --protocol ICMP   # ${step.caption}`);
-  print(formatTable(icmp.matrix));
+  const packets = ctx.packets ? await measureStep(ctx.packets, icmp.matrix, tcp.matrix, probes, print) : false;
+  if (!ctx.packets) print(formatTable(icmp.matrix));
   const results = [
     { protocol: "ICMP (ping)", ...compare(matrixCells(icmp.matrix), probes, "ICMP") },
     { protocol: "TCP/80", ...compare(matrixCells(tcp.matrix), probes, "TCP") },
@@ -177,6 +230,25 @@ async function walkStep(step: Step, ctx: WalkContext): Promise<boolean> {
   const ok = results.every((r) => r.mismatches.length === 0 && r.total > 0);
   print(results.map((r) => `${r.mismatches.length === 0 ? "✓" : "✗"} ${r.protocol}: ${String(r.matched)}/${String(r.total)} probes as in the walkthrough`).join("   "));
   for (const r of results) for (const m of r.mismatches) print(`  ✗ ${r.protocol} ${m}`);
+  return { predicted: ok, packets };
+}
+
+/** Waits until felix enforces what was written, probes every pair (ping, TCP/80), prints both grids; true when the packets match the walkthrough. */
+async function measureStep(plane: DataPlane, icmp: Matrix, tcp: Matrix, probes: readonly Probe[], print: (text: string) => void): Promise<boolean> {
+  await plane.sync();
+  await plane.forgetConnections();
+  const pods = icmp.endpoints.map((e) => e.name);
+  let ok = true;
+  for (const [label, m, protocol] of [["ping (ICMP echo)", icmp, "ICMP"], ["TCP/80", tcp, "TCP"]] as const) {
+    const measured: Measured = await measure(plane, pods, protocol);
+    const predicted = matrixCells(m);
+    print(formatSideBySide(label, pods, predicted, measured));
+    const walk = compare(predicted.map((c) => ({ ...c, allowed: measured.get(`${c.from} ${c.to}`) ?? !c.allowed })), probes, protocol);
+    const differ = disagreements(predicted, measured);
+    ok &&= walk.mismatches.length === 0 && differ.length === 0 && walk.total > 0;
+    print(`${differ.length === 0 ? "✓" : "✗"} real packets, ${label}: ${String(measured.size - differ.length)}/${String(measured.size)} pairs as predicted, ${String(walk.matched)}/${String(walk.total)} as in the walkthrough`);
+    for (const d of differ) print(`  ! ${d}`);
+  }
   return ok;
 }
 

@@ -1,0 +1,96 @@
+/**
+ * Isolation on the wire (src/dataplane/): Calico felix enforcing the policies
+ * netfence writes, measured by real packets.
+ *  - time to isolation: a namespace with a pod is created under a selecting
+ *    deny-ingress profile; from the create request until packets from another
+ *    namespace are dropped while the pod's own packets get out (proof felix
+ *    has programmed the pod, so "dropped" is the policy, not an unknown pod);
+ *  - profile change → verdict: the profile starts admitting the other
+ *    namespace; from the patch until its packets get through.
+ * Needs root with CAP_NET_ADMIN; builds felix on first use.
+ */
+import { parseArgs } from "node:util";
+import { DataPlane } from "../../src/dataplane/dataplane.js";
+import type { ProbeSpec } from "../../src/dataplane/probe.js";
+import type { Scenario } from "../index.js";
+import { benchEnv, OPERATOR_NAMESPACE } from "../lib/env.js";
+import { call, callIdempotent, DEFAULT_LIMITS } from "../lib/kube.js";
+import { createProfile, deleteProfile, patchProfileSpec } from "../lib/profile.js";
+import { percentile, progress, round, table, until } from "../lib/report.js";
+import { withRig } from "../lib/rig.js";
+
+const PROBE_MS = 100;
+
+/** Probes until `done` holds; returns the send time (ms since t0) of the first probe round for which it held. */
+async function timeUntil(plane: DataPlane, specs: readonly ProbeSpec[], done: (allowed: boolean[]) => boolean, t0: number, timeoutMs: number): Promise<number> {
+  for (;;) {
+    const sent = performance.now();
+    const results = await Promise.all(specs.map((s) => plane.probe(s, { retryDenied: false, timeoutMs: PROBE_MS })));
+    if (done(results.map((r) => r.allowed))) return sent - t0;
+    if (sent - t0 > timeoutMs) throw new Error(`no verdict change within ${String(timeoutMs / 1000)}s`);
+  }
+}
+
+export const scenario: Scenario = {
+  name: "dataplane",
+  description: "namespace created under a profile → packets from another namespace dropped by felix; profile change → new verdict on the wire (options: --count 15)",
+  async run(args) {
+    const { values } = parseArgs({ args, options: { count: { type: "string", default: "15" } } });
+    const count = Number(values.count);
+    const env = await benchEnv();
+    const run = Date.now().toString(36);
+    const label = `bench.netfence.io/dataplane-${run}`;
+    const client = `bdp-${run}-client`;
+    const created: string[] = [client];
+    await call(env.kc, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: client } });
+    await callIdempotent(env.kc, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } });
+    const plane = await DataPlane.start({ kubeconfig: env.kubeconfigPath, podCidr: "10.3.0.0/16" });
+    const isolation: number[] = [];
+    const change: number[] = [];
+    try {
+      await plane.addPods([{ pod: { metadata: { name: "client", namespace: client } } }]);
+      await withRig(env, DEFAULT_LIMITS, async ({ profiles, operator }) => {
+        await operator.ready();
+        const name = `bdp-${run}`;
+        const p = await createProfile(env.kc, name, { preset: "deny-ingress", namespaces: { selector: { matchLabels: { [label]: "true" } } } });
+        await until(() => profiles.ready(name, p.metadata.generation ?? 1), `${name} Ready`, 60_000);
+        progress(`time to isolation: ${String(count)} namespaces, one pod each, created under ${name}`);
+        for (let i = 0; i < count; i++) {
+          const ns = `bdp-${run}-${String(i).padStart(3, "0")}`;
+          created.push(ns);
+          const t0 = performance.now();
+          await call(env.kc, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [label]: "true" } } });
+          await plane.addPods([{ pod: { metadata: { name: "web", namespace: ns } } }]);
+          const inbound: ProbeSpec = { from: `${client}/client`, to: `${ns}/web`, protocol: "ICMP" };
+          const outbound: ProbeSpec = { from: `${ns}/web`, to: `${client}/client`, protocol: "ICMP" };
+          isolation.push(await timeUntil(plane, [outbound, inbound], ([out, into]) => out === true && into === false, t0, 30_000));
+        }
+        progress(`profile change → verdict: ${name} admits ${client}, then stops, ${String(count)} times`);
+        const target: ProbeSpec = { from: `${client}/client`, to: `bdp-${run}-000/web`, protocol: "ICMP" };
+        const admit = { allowedPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": client } } }] };
+        for (let i = 0; i < count; i++) {
+          let t0 = performance.now();
+          await patchProfileSpec(env.kc, name, admit);
+          change.push(await timeUntil(plane, [target], ([a]) => a === true, t0, 30_000));
+          t0 = performance.now();
+          await patchProfileSpec(env.kc, name, { allowedPeers: null });
+          await timeUntil(plane, [target], ([a]) => a === false, t0, 30_000);
+        }
+        await deleteProfile(env.kc, name);
+      });
+    } finally {
+      await plane.stop();
+      await Promise.all(created.map((ns) => callIdempotent(env.kc, "DELETE", `/api/v1/namespaces/${ns}`))).catch(() => undefined);
+    }
+    const row = (what: string, xs: number[]) => [what, String(xs.length), percentile(xs, 50).toFixed(0), percentile(xs, 99).toFixed(0), Math.max(...xs).toFixed(0)];
+    console.log(`\nreal packets through Calico felix (probe timeout ${String(PROBE_MS)} ms, so times are within about that)\n`);
+    table(["measured", "samples", "p50 ms", "p99 ms", "max ms"], [row("namespace created → dropped", isolation), row("profile change → allowed", change)]);
+    console.log("goal: p99 ≤ 1000 ms end to end\n");
+    return {
+      dataplane_isolation_p50_ms: round(percentile(isolation, 50), 1),
+      dataplane_isolation_p99_ms: round(percentile(isolation, 99), 1),
+      dataplane_profile_change_p50_ms: round(percentile(change, 50), 1),
+      dataplane_profile_change_p99_ms: round(percentile(change, 99), 1),
+    };
+  },
+};

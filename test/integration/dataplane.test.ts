@@ -1,0 +1,271 @@
+/**
+ * Real packets through Calico felix enforcing the NetworkPolicies on this
+ * machine (src/dataplane/). One file, so the packet tests never run at once
+ * (one felix, one node per machine); in order:
+ *  1. the walkthrough, with `netfence run` reconciling the sample profiles:
+ *     s1–s5 and s5 after labelling nginx3, ping and TCP/80, equal to expect.json;
+ *  2. the evaluator (src/policy/reachability.ts) against the kernel on seeded
+ *     random NetworkPolicy sets, each with the policies netfence renders for a
+ *     random IsolationProfile: TCP/80, TCP/81, UDP/53 and ICMP on every pair;
+ *  3. tear-down: nothing of the run is left on the machine.
+ *
+ * Reproduce a differential disagreement with the seed it prints:
+ *   NETFENCE_DATAPLANE_SEEDS=<seed> npm test -- test/integration/dataplane.test.ts
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import * as k8s from "@kubernetes/client-node";
+import type { DataPlane } from "../../src/dataplane/dataplane.js";
+import { felixIpsets, felixIptablesChains, felixNftTables, ownRoutes } from "../../src/dataplane/host.js";
+import { RUN_DIR } from "../../src/dataplane/names.js";
+import { listNetns } from "../../src/dataplane/wiring.js";
+import { run } from "../../src/dataplane/exec.js";
+import { STATES, loadProbes, type Probe } from "../../src/demo/walkthrough.js";
+import { requestJson } from "../../src/io/client.js";
+import { readManifests, withoutSource } from "../../src/io/manifests.js";
+import type { NetworkPolicy, Pod } from "../../src/policy/k8s.js";
+import { buildIndex, evaluate } from "../../src/policy/reachability.js";
+import { renderProfile } from "../../src/policy/render.js";
+import { formatIssues, parseProfile } from "../../src/api/parse.js";
+import { installCrd } from "./crd.js";
+import { createNamespace, describeResult, labelPod, probeSpec, startDataPlane } from "./dataplane/harness.js";
+import { randomPolicies, randomProfileSpec, TRAFFICS, world } from "./dataplane/random-cluster.js";
+import { eventually, kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
+import { Operator } from "./operator.js";
+import { Profiles } from "./profiles.js";
+import { deleteNamespaces, FIXTURES } from "./walkthrough.js";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const kc = kubeConfig();
+const suite = uniqueName("dp");
+const namespaces: string[] = [];
+let plane: DataPlane;
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+
+beforeAll(async () => {
+  plane = await startDataPlane();
+}, 30 * 60_000);
+
+afterAll(async () => {
+  await plane.stop();
+  await deleteNamespaces(kc, namespaces);
+}, 120_000);
+
+describe("the walkthrough on real packets", () => {
+  const label = `netfence.io/test=${suite}`;
+  const profiles = new Profiles(kc, label);
+  const operatorNs = uniqueName("netfence-system");
+  let operator: Operator | undefined;
+
+  afterAll(async () => {
+    await operator?.stop();
+  });
+
+  it("netfence run reconciling the sample profiles gives every state's ping and TCP/80 grid", async () => {
+    const started = Date.now();
+    await installCrd(kc);
+    const names: Record<string, string> = { dev: uniqueName("dev"), test: uniqueName("test") };
+    const rename = (ref: string) => {
+      const [ns = "", pod = ""] = ref.split("/");
+      return `${names[ns] ?? ns}/${pod}`;
+    };
+    await createNamespace(kc, operatorNs, {});
+    namespaces.push(operatorNs, ...Object.values(names));
+    for (const [original, name] of Object.entries(names)) await createNamespace(kc, name, { walkthrough: original });
+    const objects = (await readManifests([`${FIXTURES}cluster.yaml`])).map(withoutSource);
+    const pods = (objects.filter((o) => o.kind === "Pod") as unknown as Pod[]).map((pod) => ({
+      pod: { ...pod, metadata: { ...pod.metadata, namespace: names[pod.metadata.namespace ?? ""] ?? "" } },
+      ip: pod.status?.podIP ?? "",
+    }));
+    await plane.addPods(pods);
+    operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
+
+    let previous: string | undefined;
+    const report: string[] = [];
+    let probes = 0;
+    for (const state of STATES) {
+      if (previous) {
+        await profiles.delete(previous);
+        previous = undefined;
+      }
+      if (state.sample) {
+        const name = `${suite}-${state.id}`;
+        await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns);
+        await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
+        previous = name;
+      }
+      for (const step of state.steps) {
+        if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, step.label.value);
+        // The operator has written (or removed) the policies; wait until felix enforces them.
+        await eventually(async () => (previous === undefined ? ((await policiesIn(names.dev ?? "")) === 0 ? true : undefined) : true), "the previous profile's policies to be gone", 60_000);
+        await plane.sync();
+        await plane.forgetConnections();
+        const expected = (await loadProbes(ROOT, step)).filter((p: Probe) => p.protocol === "ICMP" || p.protocol === "TCP");
+        const results = await plane.probeAll(expected.map((p) => probeSpec(rename(p.from), rename(p.to), p.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: "TCP", port: p.port ?? 80 })));
+        probes += results.length;
+        const measured = results.map((r, i) => ({ probe: describeResult(r), allowed: r.allowed, expected: expected[i]?.allowed }));
+        report.push(`${step.expect}: ${String(measured.filter((m) => m.allowed === m.expected).length)}/${String(measured.length)}`);
+        expect({ step: step.expect, measured: measured.map(({ probe, allowed }) => ({ probe, allowed })) }).toEqual({
+          step: step.expect,
+          measured: measured.map(({ probe, expected: allowed }) => ({ probe, allowed })),
+        });
+      }
+    }
+    process.stderr.write(`[dataplane] walkthrough: ${String(probes)} probes, ${report.join(", ")} in ${seconds(started)}s\n`);
+  }, 10 * 60_000);
+
+  async function policiesIn(namespace: string): Promise<number> {
+    const list = (await requestJson(kc, "GET", `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`)) as { items: unknown[] };
+    return list.items.length;
+  }
+});
+
+describe("differential: the evaluator against the kernel", () => {
+  const envSeeds = process.env.NETFENCE_DATAPLANE_SEEDS;
+  const base = Date.now() % 1_000_000;
+  const seeds = envSeeds ? envSeeds.split(",").map(Number) : Array.from({ length: 6 }, (_, i) => base + i);
+
+  it(`agrees on every probe of ${String(seeds.length)} seeded random NetworkPolicy sets, each with a rendered IsolationProfile`, async () => {
+    const started = Date.now();
+    const names = { a: uniqueName("dp-a"), b: uniqueName("dp-b"), c: uniqueName("dp-c") };
+    const w = world(names);
+    for (const ns of w.namespaces) {
+      const { "kubernetes.io/metadata.name": _auto, ...labels } = ns.metadata.labels ?? {};
+      await createNamespace(kc, ns.metadata.name, labels);
+      namespaces.push(ns.metadata.name);
+    }
+    await plane.addPods(w.pods);
+    const refs = w.pods.map((p) => `${p.pod.metadata.namespace ?? ""}/${p.pod.metadata.name}`);
+    let total = 0;
+    let allowed = 0;
+    let profilesRendered = 0;
+    const disagreements: string[] = [];
+    for (const seed of seeds) {
+      const profile = { apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name: `random-${String(seed)}` }, spec: randomProfileSpec(seed, names) };
+      const parsed = parseProfile(profile);
+      if (!parsed.ok) process.stderr.write(`[dataplane] seed ${String(seed)}: the random profile is invalid, left out (${formatIssues(parsed.issues)})\n`);
+      else profilesRendered++;
+      const policies = [...randomPolicies(seed, names), ...(parsed.ok ? renderProfile(parsed.value, w.namespaces) : [])];
+      await replacePolicies(Object.values(names), policies);
+      await plane.sync();
+      await plane.forgetConnections();
+      const index = buildIndex({ namespaces: w.namespaces, pods: w.pods.map((p) => ({ ...p.pod, status: { podIP: p.ip, podIPs: [{ ip: p.ip }] } })), policies });
+      const cases = TRAFFICS.flatMap((traffic) =>
+        refs.flatMap((from, i) =>
+          refs.flatMap((to, j) => (i === j ? [] : [{ spec: probeSpec(from, to, traffic), predicted: evaluate(index, { kind: "pod", pod: i }, { kind: "pod", pod: j }, traffic).allowed }])),
+        ),
+      );
+      const results = await plane.probeAll(cases.map((c) => c.spec));
+      total += results.length;
+      allowed += results.filter((r) => r.allowed).length;
+      results.forEach((r, k) => {
+        const predicted = cases[k]?.predicted;
+        if (r.allowed !== predicted) {
+          disagreements.push(`seed ${String(seed)}: ${describeResult(r)}: evaluator says ${predicted ? "allowed" : "denied"}, packets ${r.allowed ? "got through" : `did not (${r.detail})`}`);
+        }
+      });
+      if (disagreements.some((d) => d.startsWith(`seed ${String(seed)}:`))) {
+        process.stderr.write(
+          `[dataplane] disagreement on seed ${String(seed)}; reproduce with NETFENCE_DATAPLANE_SEEDS=${String(seed)} npm test -- test/integration/dataplane.test.ts\nprofile:\n${JSON.stringify(profile.spec)}\npolicy set (the profile's rendered policies included):\n${JSON.stringify(policies, null, 1)}\n`,
+        );
+      }
+    }
+    process.stderr.write(`[dataplane] differential: seeds ${seeds.join(",")} (${String(profilesRendered)} with a rendered IsolationProfile): ${String(total - disagreements.length)}/${String(total)} probes agree (${String(allowed)} allowed, ${String(total - allowed)} denied on the wire) in ${seconds(started)}s\n`);
+    expect(disagreements).toEqual([]);
+    expect(total).toBeGreaterThanOrEqual(2000);
+  }, 15 * 60_000);
+
+  async function replacePolicies(inNamespaces: string[], policies: NetworkPolicy[]): Promise<void> {
+    const net = kc.makeApiClient(k8s.NetworkingV1Api);
+    await Promise.all(inNamespaces.map((namespace) => net.deleteCollectionNamespacedNetworkPolicy({ namespace })));
+    for (const p of policies) {
+      await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${p.metadata.namespace ?? ""}/networkpolicies`, { body: p });
+    }
+  }
+});
+
+describe("tear-down", () => {
+  it("leaves no namespace, link, route, table, chain, set, file or process of the run", async () => {
+    const runId = plane.runId;
+    const veths = plane.listPods().map((p) => p.veth);
+    const pids = [plane.felixPid, ...plane.agentPids()].filter((p): p is number => p !== undefined);
+    const forwardingBefore = JSON.parse(readFileSync(`${RUN_DIR}/active.json`, "utf8")) as { ipForward: string; createdFelixStateDir: boolean; dir: string };
+    expect(veths.length).toBeGreaterThan(0);
+    expect(pids.length).toBe(veths.length + 1);
+    await plane.stop();
+
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    const links = await run("ip", ["-br", "link"]);
+    expect({
+      netns: (await listNetns()).filter((n) => n.startsWith(`nfdp-${runId}-`)),
+      links: links.split("\n").filter((l) => l.startsWith("cali")),
+      routes: await ownRoutes(),
+      blackhole: (await run("ip", ["route", "show", "type", "blackhole"])).split("\n").filter((l) => l.startsWith(plane.podCidr)),
+      nftTables: await felixNftTables(),
+      iptablesChains: await felixIptablesChains(),
+      ipsets: await felixIpsets(),
+      files: [RUN_DIR, forwardingBefore.dir, ...(forwardingBefore.createdFelixStateDir ? ["/var/lib/calico"] : [])].filter((f) => existsSync(f)),
+      processes: pids.filter(alive),
+      ipForward: readFileSync("/proc/sys/net/ipv4/ip_forward", "utf8").trim(),
+    }).toEqual({ netns: [], links: [], routes: [], blackhole: [], nftTables: [], iptablesChains: [], ipsets: [], files: [], processes: [], ipForward: forwardingBefore.ipForward });
+    await eventually(async () => ((await requestJson(kc, "GET", `/api/v1/nodes/${plane.node}`).then(() => false, () => true)) ? true : undefined), "the run's Node to be deleted");
+  }, 120_000);
+
+  it("removes what a crashed run left (killed with SIGKILL) when the next run starts", async () => {
+    const felixStateDirBefore = existsSync("/var/lib/calico");
+    const ns = uniqueName("dp-crash");
+    await createNamespace(kc, ns, {});
+    namespaces.push(ns);
+    const crashed = await startAndKill(ns);
+    expect((await listNetns()).filter((n) => n.startsWith(`nfdp-${crashed.runId}-`)).length).toBeGreaterThan(0);
+    expect(existsSync(`${RUN_DIR}/active.json`)).toBe(true);
+
+    const next = await startDataPlane();
+    const leftovers = (await listNetns()).filter((n) => n.startsWith(`nfdp-${crashed.runId}-`));
+    await next.stop();
+    const links = await run("ip", ["-br", "link"]);
+    expect({
+      leftovers,
+      netns: (await listNetns()).filter((n) => n.startsWith("nfdp-")),
+      links: crashed.veths.filter((v) => links.includes(v)),
+      routes: await ownRoutes(),
+      nftTables: await felixNftTables(),
+      iptablesChains: await felixIptablesChains(),
+      ipsets: await felixIpsets(),
+      record: existsSync(`${RUN_DIR}/active.json`),
+      felixStateDir: felixStateDirBefore ? "kept (existed before)" : existsSync("/var/lib/calico"),
+    }).toEqual({ leftovers: [], netns: [], links: [], routes: [], nftTables: [], iptablesChains: [], ipsets: [], record: false, felixStateDir: felixStateDirBefore ? "kept (existed before)" : false });
+  }, 180_000);
+});
+
+/** A data plane with two pods in its own process, killed with SIGKILL once it is up: what a crash leaves. */
+async function startAndKill(namespace: string): Promise<{ runId: string; veths: string[] }> {
+  const script = `
+    const { DataPlane } = await import(${JSON.stringify(`${ROOT}dist/dataplane/dataplane.js`)});
+    const plane = await DataPlane.start({ kubeconfig: ${JSON.stringify(kubeconfigPath())}, waitForMachineMs: 60000 });
+    const pods = await plane.addPods([{ pod: { metadata: { name: "a", namespace: ${JSON.stringify(namespace)} } } }, { pod: { metadata: { name: "b", namespace: ${JSON.stringify(namespace)} } } }]);
+    process.stdout.write(JSON.stringify({ runId: plane.runId, veths: pods.map((p) => p.veth) }) + "\\n");
+    setInterval(() => undefined, 60000);
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    child.stdout.setEncoding("utf8").on("data", (c: string) => {
+      out += c;
+      if (out.includes("\n")) resolve(out.split("\n")[0] ?? "");
+    });
+    child.on("exit", (code) => reject(new Error(`the crashing data plane exited early (${String(code)})`)));
+  });
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+  return JSON.parse(line) as { runId: string; veths: string[] };
+}
