@@ -57,6 +57,9 @@ describe("the walkthrough on real packets", () => {
   const profiles = new Profiles(kc, label);
   const operatorNs = uniqueName("netfence-system");
   let operator: Operator | undefined;
+  const names: Record<string, string> = { dev: uniqueName("dev"), test: uniqueName("test") };
+  /** The profile the walkthrough left applied (s5). */
+  let lastProfile: string | undefined;
 
   afterAll(async () => {
     await operator?.stop();
@@ -65,7 +68,6 @@ describe("the walkthrough on real packets", () => {
   it("netfence run reconciling the sample profiles gives every state's ping and TCP/80 grid", async () => {
     const started = Date.now();
     await installCrd(kc);
-    const names: Record<string, string> = { dev: uniqueName("dev"), test: uniqueName("test") };
     const rename = (ref: string) => {
       const [ns = "", pod = ""] = ref.split("/");
       return `${names[ns] ?? ns}/${pod}`;
@@ -112,8 +114,43 @@ describe("the walkthrough on real packets", () => {
         });
       }
     }
+    lastProfile = previous;
     process.stderr.write(`[dataplane] walkthrough: ${String(probes)} probes, ${report.join(", ")} in ${seconds(started)}s\n`);
   }, 10 * 60_000);
+
+  it("under s3, a tenant's allow-all ingress in dev makes status Bypassed and a real ping from test reach dev; removing it flips both back", async () => {
+    if (!operator) throw new Error("the walkthrough test starts the operator and the pods first");
+    const dev = names.dev ?? "";
+    const from = `${names.test ?? ""}/nginx2`;
+    const to = `${dev}/nginx1`;
+    if (lastProfile) await profiles.delete(lastProfile);
+    await eventually(async () => ((await policiesIn(dev)) === 0 ? true : undefined), "the walkthrough's last policy gone", 60_000);
+    const name = `${suite}-s3-bypass`;
+    await profiles.fromSample(`${ROOT}deploy/samples/walkthrough/s3-deny-all.yaml`, name, (ns) => names[ns] ?? ns);
+    const state = async () => (await profiles.get(name))?.status?.namespaces?.find((n) => n.name === dev);
+    const ping = async () => {
+      await plane.sync();
+      await plane.forgetConnections();
+      const [result] = await plane.probeAll([{ from, to, protocol: "ICMP" }]);
+      return result?.allowed;
+    };
+    await eventually(async () => ((await state())?.state === "Isolated" ? true : undefined), "s3 Isolated", 60_000);
+    expect(await ping()).toBe(false);
+
+    const tenant = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-all-ingress", namespace: dev }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
+    await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies`, { body: tenant });
+    const bypassed = await eventually(async () => {
+      const s = await state();
+      return s?.state === "Bypassed" ? s : undefined;
+    }, "status Bypassed", 60_000);
+    expect(bypassed.bypassedBy?.[0]).toContain(`${dev}/allow-all-ingress ingress[0]`);
+    expect(await ping()).toBe(true);
+
+    await requestJson(kc, "DELETE", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies/allow-all-ingress`);
+    await eventually(async () => ((await state())?.state === "Isolated" ? true : undefined), "status Isolated again", 60_000);
+    expect(await ping()).toBe(false);
+    await profiles.delete(name);
+  }, 5 * 60_000);
 
   async function policiesIn(namespace: string): Promise<number> {
     const list = (await requestJson(kc, "GET", `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`)) as { items: unknown[] };
