@@ -8,7 +8,7 @@ import type { Server } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_DNS_NAMESPACE, DEFAULT_OPERATOR_NAMESPACE, GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE, PLURAL, VERSION } from "./api/constants.js";
 import type { IsolationProfile } from "./api/types.js";
-import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "./controller/mappers.js";
+import { namespaceKeys, podKeys, policyKeys, profileKeys, ProfileIndex } from "./controller/mappers.js";
 import { WorkQueue } from "./controller/queue.js";
 import { DriftContest } from "./controller/contest.js";
 import { InPlaceLedger } from "./controller/in-place.js";
@@ -152,19 +152,11 @@ export async function run(config: RunConfig): Promise<number> {
     qps: Math.max(config.qps, 10),
     burst: Math.max(config.burst, 10),
     logger: log,
-    handler: async (name: string) => {
-      const end = metrics.reconcileDuration.startTimer();
-      try {
-        const result = await reconcileProfile(name, deps);
-        metrics.reconciles.inc({ result: result.retry ? "retry" : "success" });
-        return result;
-      } catch (err) {
-        metrics.reconciles.inc({ result: "error" });
-        log.error({ isolationProfile: name, err }, "Reconcile failed");
-        throw err;
-      } finally {
-        end();
-      }
+    handler: (name: string) => reconcileProfile(name, deps),
+    // The queue times each run and logs a throwing one; this only counts.
+    onProcessed: (_name, seconds, outcome) => {
+      metrics.reconcileDuration.observe(seconds);
+      metrics.reconciles.inc({ result: outcome });
     },
   });
   const enqueue = (keys: string[]) => {
@@ -173,7 +165,8 @@ export async function run(config: RunConfig): Promise<number> {
 
   // Handlers only compute keys and enqueue; the informer guards them with try/catch.
   caches.profiles.on("add", (p) => enqueue([p.metadata.name]));
-  caches.profiles.on("update", (p) => enqueue([p.metadata.name]));
+  // netfence's own status writes come back as updates: only a change of what it reads re-enqueues.
+  caches.profiles.on("update", (p, old) => enqueue(profileKeys(p, old)));
   caches.profiles.on("delete", (p) => {
     index.forget(p.metadata.name);
     memo.forget(p.metadata.name);

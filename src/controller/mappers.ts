@@ -51,6 +51,28 @@ function sameLabels(a: Labels | undefined, b: Labels | undefined): boolean {
   return ak.length === Object.keys(b ?? {}).length && ak.every((k) => a?.[k] === b?.[k]);
 }
 
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return (a ?? []).length === (b ?? []).length && (a ?? []).every((x, i) => x === b?.[i]);
+}
+
+/**
+ * A profile updated: itself, unless only its status moved (netfence's own
+ * status write coming back). Spec changes move the generation; labels,
+ * annotations, finalizers and deletion are read too.
+ */
+export function profileKeys(profile: IsolationProfile, old?: IsolationProfile): string[] {
+  const m = profile.metadata;
+  if (!old) return [m.name];
+  const o = old.metadata;
+  const same =
+    m.generation === o.generation &&
+    Boolean(m.deletionTimestamp) === Boolean(o.deletionTimestamp) &&
+    sameLabels(m.labels, o.labels) &&
+    sameLabels(m.annotations, o.annotations) &&
+    sameList(m.finalizers, o.finalizers);
+  return same ? [] : [m.name];
+}
+
 /** A namespace added, deleted, or relabelled: every profile selecting its old or new version. */
 export function namespaceKeys(index: ProfileIndex, ns: Namespace, old?: Namespace): string[] {
   if (old && sameLabels(old.metadata.labels, ns.metadata.labels) && Boolean(old.metadata.deletionTimestamp) === Boolean(ns.metadata.deletionTimestamp)) return [];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { IsolationProfile } from "../../../src/api/types.js";
-import { namespaceKeys, podKeys, policyKeys, ProfileIndex } from "../../../src/controller/mappers.js";
+import { namespaceKeys, podKeys, policyKeys, profileKeys, ProfileIndex } from "../../../src/controller/mappers.js";
 import type { ReadCache } from "../../../src/controller/ports.js";
 import type { Namespace, NetworkPolicy, Pod } from "../../../src/policy/k8s.js";
 
@@ -82,5 +82,20 @@ describe("policyKeys", () => {
     );
     const tenant: NetworkPolicy = { metadata: { name: "allow-all", namespace: "dev" }, spec: { podSelector: {}, ingress: [{}] } };
     expect(policyKeys(index, cache([namespace("dev"), namespace("test")]), tenant)).toEqual(["by-name"]);
+  });
+});
+
+describe("profileKeys", () => {
+  const base = (meta: Partial<IsolationProfile["metadata"]> = {}, status?: IsolationProfile["status"]): IsolationProfile =>
+    ({ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name: "p", generation: 1, labels: { a: "1" }, finalizers: ["netfence.io/cleanup"], ...meta }, spec: {}, ...(status ? { status } : {}) }) as unknown as IsolationProfile;
+  it.each<[string, IsolationProfile, string[]]>([
+    ["a status write (netfence's own) is skipped", base({ resourceVersion: "2" }, { observedGeneration: 1 }), []],
+    ["a spec change (new generation) re-enqueues", base({ generation: 2 }), ["p"]],
+    ["a label change re-enqueues", base({ labels: { a: "2" } }), ["p"]],
+    ["an annotation change re-enqueues", base({ annotations: { touch: "1" } }), ["p"]],
+    ["a finalizer removed re-enqueues", base({ finalizers: [] }), ["p"]],
+    ["deletion re-enqueues", base({ deletionTimestamp: "2026-12-01T00:00:00Z" }), ["p"]],
+  ])("%s", (_name, updated, expected) => {
+    expect(profileKeys(updated, base({ resourceVersion: "1" }))).toEqual(expected);
   });
 });
