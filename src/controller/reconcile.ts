@@ -13,7 +13,7 @@ import { policyName, profileLabelValue } from "../policy/naming.js";
 import { isOwnedBy, planChanges, planOne, type DriftKind, type Plan, type PlannedWrite, type ProfileRef } from "../policy/plan.js";
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
-import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
+import { computeStatus, firstFew, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
 import type { InPlaceLedger, PreviousPass } from "./in-place.js";
 import type { VerdictMemo } from "./verdicts.js";
@@ -225,10 +225,6 @@ function reportTransitions(profile: IsolationProfile, entries: Map<string, Names
   if (cleared.length) deps.events.record(profile, "Normal", "BypassCleared", `Isolated again: nothing beyond the profile reaches the isolated pods in ${firstFew(cleared)}`);
 }
 
-function firstFew(names: readonly string[]): string {
-  return names.length > 5 ? `${names.slice(0, 5).join(", ")} and ${String(names.length - 5)} more` : names.join(", ");
-}
-
 /** A write that landed (what was written, possibly re-planned after a re-read), a conflict, or a failure. */
 type Written = { ok: true; wrote?: PlannedWrite } | { ok: false; conflict: string } | { ok: false; failure: WriteFailure };
 
@@ -260,9 +256,7 @@ async function write(ref: ProfileRef, planned: PlannedWrite, deps: ReconcileDeps
 function healMessage(heals: { namespace: string; name: string; kind: DriftKind }[]): string {
   const [first] = heals;
   if (heals.length === 1 && first) return `Restored NetworkPolicy ${first.namespace}/${first.name}: ${first.kind} outside netfence`;
-  const listed = heals.slice(0, 5).map((h) => `${h.namespace} (${h.kind})`);
-  const more = heals.length > 5 ? ` and ${String(heals.length - 5)} more` : "";
-  return `Restored ${policies(heals.length)} changed outside netfence: ${listed.join(", ")}${more}`;
+  return `Restored ${policies(heals.length)} changed outside netfence: ${firstFew(heals.map((h) => `${h.namespace} (${h.kind})`))}`;
 }
 
 /** Applies the plan; heals are counted from what the plan read off the live objects. */

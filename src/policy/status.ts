@@ -48,10 +48,14 @@ export interface ReconcileOutcome {
   emptySelectionReason?: { reason: string; message: string };
 }
 
+/** "a, b, c, d, e and 3 more": the first few of a list, for a message. */
+export function firstFew(items: readonly string[], shown = 5): string {
+  const head = items.slice(0, shown).join(", ");
+  return items.length > shown ? `${head} and ${String(items.length - shown)} more` : head;
+}
+
 function summarize(entries: readonly NamespaceStatus[], state: NamespaceState): string {
-  const names = entries.filter((e) => e.state === state).map((e) => e.name);
-  const shown = names.slice(0, 5).join(", ");
-  return names.length > 5 ? `${shown} and ${String(names.length - 5)} more` : shown;
+  return firstFew(entries.filter((e) => e.state === state).map((e) => e.name));
 }
 
 function problemCondition(type: "Ready" | "Degraded", counts: Record<NamespaceState, number>, entries: readonly NamespaceStatus[], g: number): NewCondition | undefined {
