@@ -14,7 +14,7 @@ import { DriftContest } from "./controller/contest.js";
 import { InPlaceLedger } from "./controller/in-place.js";
 import { VerdictMemo } from "./controller/verdicts.js";
 import { PassMemo } from "./controller/memo.js";
-import { TokenBucket } from "./controller/ratelimit.js";
+import { TokenBucket } from "./lib/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
 import { createInformer, keepIdentityAndLabels, shareParts, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
@@ -24,8 +24,8 @@ import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/wri
 import { serve, probeRoute } from "./observability/http.js";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
-import { JsonInterner } from "./policy/intern.js";
-import type { LabelSelector, Namespace, NetworkPolicy, Pod } from "./policy/k8s.js";
+import { JsonInterner } from "./io/intern.js";
+import type { LabelSelector, Namespace, NetworkPolicy, Pod } from "./k8s/objects.js";
 
 export interface RunConfig {
   kubeconfig?: string;

@@ -5,7 +5,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { KeepAliveJson } from "../../src/io/client.js";
 import { classify } from "../../src/io/errors.js";
-import { TokenBucket } from "../../src/controller/ratelimit.js";
+import { TokenBucket } from "../../src/lib/ratelimit.js";
 
 /** Runs `fn` over items with at most `limit` in flight (the operator's own pool, same semantics). */
 export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

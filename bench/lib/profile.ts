@@ -3,7 +3,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { API_VERSION, KIND, PLURAL, GROUP, VERSION } from "../../src/api/constants.js";
 import { parseProfile } from "../../src/api/parse.js";
 import type { IsolationProfile, IsolationProfileSpec } from "../../src/api/types.js";
-import type { Namespace, NetworkPolicy } from "../../src/policy/k8s.js";
+import type { Namespace, NetworkPolicy } from "../../src/k8s/objects.js";
 import { renderProfile } from "../../src/policy/render.js";
 import { call, callIdempotent, MERGE_PATCH } from "./kube.js";
 import { OPERATOR_NAMESPACE } from "./env.js";

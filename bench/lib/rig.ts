@@ -5,7 +5,7 @@
  * operator is current at the end is stopped, and its log tail printed if the
  * body failed.
  */
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { OPERATOR_NAMESPACE, type BenchEnv } from "./env.js";
 import type { Limits } from "./kube.js";
 import { startOperator, type OperatorProcess } from "./operator.js";

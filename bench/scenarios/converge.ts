@@ -7,7 +7,7 @@
  * Runs alternate floor/operator; the ratio is the median over runs.
  */
 import { parseArgs } from "node:util";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
 import { benchEnv, poolName, type BenchEnv } from "../lib/env.js";

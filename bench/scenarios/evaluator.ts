@@ -5,7 +5,7 @@
  * DNS). Deterministic: a seeded PRNG. Times the index build and a full matrix.
  */
 import { parseArgs } from "node:util";
-import type { LabelSelector, Namespace, NetworkPolicy, NetworkPolicySpec, Pod } from "../../src/policy/k8s.js";
+import type { LabelSelector, Namespace, NetworkPolicy, NetworkPolicySpec, Pod } from "../../src/k8s/objects.js";
 import { buildIndex, CELL, matrix, type ClusterState, type Traffic } from "../../src/policy/reachability.js";
 import type { Scenario } from "../index.js";
 

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { ANNOTATION_SPEC_HASH } from "../../src/api/constants.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
 import { benchEnv } from "../lib/env.js";

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../../src/api/constants.js";
 import { getJson } from "../../src/io/client.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { profileLabelValue } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
 import { benchEnv, firstLabel, OPERATOR_NAMESPACE, poolName } from "../lib/env.js";

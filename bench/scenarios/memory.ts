@@ -5,7 +5,7 @@
  * is the RSS once everything is in place and the status counts every pod.
  */
 import { parseArgs } from "node:util";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import type { Scenario } from "../index.js";
 import { benchEnv, OPERATOR_NAMESPACE } from "../lib/env.js";

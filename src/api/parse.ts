@@ -4,8 +4,8 @@
  * applied. Messages follow the API server's wording.
  */
 import { z } from "zod";
-import { cidrWithin, hasHostBits, parseCidrStrict, type CidrRange } from "../policy/cidr.js";
-import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort } from "../policy/k8s.js";
+import { cidrWithin, hasHostBits, parseCidrStrict, type CidrRange } from "../k8s/cidr.js";
+import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort } from "../k8s/objects.js";
 import { API_VERSION, DELETION_POLICIES, KIND, LIMITS, MODES, PRESETS, PROTOCOLS, SELECTOR_OPERATORS } from "./constants.js";
 import { hostBitsMessage, MESSAGES, notInsideMessage, PATTERNS, patternMessage } from "./rules.js";
 import type { IsolationProfileStatus, Issue, ParsedProfile } from "./types.js";

@@ -9,7 +9,7 @@ import type {
   NetworkPolicyPeer,
   NetworkPolicyPort,
   ObjectMeta,
-} from "../policy/k8s.js";
+} from "../k8s/objects.js";
 import type { API_VERSION, DELETION_POLICIES, KIND, MODES, NAMESPACE_STATES, PRESETS } from "./constants.js";
 
 export type Preset = (typeof PRESETS)[number];

@@ -1,5 +1,5 @@
 import { bypassVerdict, formatBypass, generatedFor, type NamespaceVerdict } from "../policy/bypass.js";
-import type { NetworkPolicy, PolicyType } from "../policy/k8s.js";
+import type { NetworkPolicy, PolicyType } from "../k8s/objects.js";
 import { describeSelector, explainPod, type DirectionExplanation, type PodExplanation, type RuleExplanation } from "../policy/reach-explain.js";
 import { effectivePolicyTypes, type ReachabilityIndex } from "../policy/reachability.js";
 import { UsageError, type Command } from "./command.js";

@@ -6,12 +6,12 @@
 import { readClusterSnapshot } from "../io/cluster-snapshot.js";
 import { loadKubeConfig } from "../io/kubeconfig.js";
 import { ManifestError, readManifests } from "../io/manifests.js";
-import type { Namespace } from "../policy/k8s.js";
+import type { Namespace } from "../k8s/objects.js";
 import { isTrafficProtocol, type Traffic } from "../policy/ports.js";
 import { toClusterInput, type ClusterInput, type LooseObject } from "../policy/reach-input.js";
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
 import { buildIndex, resolveEndpoint, type Endpoint, type ReachabilityIndex } from "../policy/reachability.js";
-import { renderProfiles } from "../policy/render.js";
+import { renderProfiles } from "./render-manifests.js";
 import { UsageError, type OptionSpec } from "./command.js";
 
 export interface InputValues {

@@ -1,8 +1,8 @@
 import { stringify } from "yaml";
 import { DEFAULT_OPERATOR_NAMESPACE, KIND } from "../api/constants.js";
 import { ManifestError, readManifests, withoutSource, type ManifestObject } from "../io/manifests.js";
-import type { Namespace, NetworkPolicy } from "../policy/k8s.js";
-import { renderProfiles } from "../policy/render.js";
+import type { Namespace, NetworkPolicy } from "../k8s/objects.js";
+import { renderProfiles } from "./render-manifests.js";
 import { UsageError, type Command } from "./command.js";
 
 interface Values {

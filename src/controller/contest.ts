@@ -8,7 +8,7 @@
  *
  * Pure apart from the injectable clock.
  */
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "../lib/backoff.js";
 
 export interface ContestOptions {
   /** Heals within `windowMs` before backoff applies; default 2. */

@@ -12,7 +12,7 @@
  * empty and the profile's written status stands in for it.
  */
 import type { IsolationProfile, NamespaceState, NamespaceStatus } from "../api/types.js";
-import type { Namespace } from "../policy/k8s.js";
+import type { Namespace } from "../k8s/objects.js";
 
 const IN_PLACE: ReadonlySet<NamespaceState> = new Set(["Isolated", "Contested", "Bypassed"]);
 

@@ -6,7 +6,7 @@
 import { GROUP, KIND, LABEL_PROFILE } from "../api/constants.js";
 import { parseProfile } from "../api/parse.js";
 import type { IsolationProfile, ParsedProfile } from "../api/types.js";
-import type { Labels, Namespace, NetworkPolicy, Pod } from "../policy/k8s.js";
+import type { Labels, Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
 import { isNamespaceSelected } from "../policy/namespaces.js";
 import type { ReadCache } from "./ports.js";
 

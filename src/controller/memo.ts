@@ -11,7 +11,7 @@
  * resourceVersion and it is planned again in full; a new generation starts over.
  */
 import type { ParsedProfile } from "../api/types.js";
-import type { Namespace, NetworkPolicy } from "../policy/k8s.js";
+import type { Namespace, NetworkPolicy } from "../k8s/objects.js";
 import { planChanges, type Plan, type ProfileRef } from "../policy/plan.js";
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 

@@ -3,7 +3,7 @@
  * implements them on @kubernetes/client-node; the reconciler never imports it.
  */
 import type { IsolationProfile, IsolationProfileStatus, NamespaceStatus } from "../api/types.js";
-import type { NetworkPolicy } from "../policy/k8s.js";
+import type { NetworkPolicy } from "../k8s/objects.js";
 
 /** A read-only view of an informer cache. */
 export interface ReadCache<T> {

@@ -16,8 +16,8 @@
  * `{ requeueAfterMs }` → forget the backoff and come back later, nothing → done.
  */
 import type { Logger } from "pino";
-import { KeyedBackoff } from "./backoff.js";
-import { TokenBucket } from "./ratelimit.js";
+import { KeyedBackoff } from "../lib/backoff.js";
+import { TokenBucket } from "../lib/ratelimit.js";
 
 export interface HandlerResult {
   /** Run again after the key's exponential backoff (a retryable failure). */

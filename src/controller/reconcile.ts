@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { FINALIZER, LABEL_PROFILE, LIMITS } from "../api/constants.js";
 import { formatIssues, parseProfile } from "../api/parse.js";
 import type { IsolationProfile, NamespaceStatus, ParsedProfile } from "../api/types.js";
-import type { Namespace, NetworkPolicy, Pod } from "../policy/k8s.js";
+import type { Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
 import { selectNamespaces } from "../policy/namespaces.js";
 import { policyName, profileLabelValue } from "../policy/naming.js";
 import { isOwnedBy, planChanges, planOne, type DriftKind, type Plan, type PlannedWrite, type ProfileRef } from "../policy/plan.js";

@@ -7,7 +7,7 @@
  * of the pass is a lookup.
  */
 import { bypassVerdict, formatBypass, type NamespaceVerdict } from "../policy/bypass.js";
-import type { NetworkPolicy } from "../policy/k8s.js";
+import type { NetworkPolicy } from "../k8s/objects.js";
 
 interface Entry {
   desired: NetworkPolicy["spec"];

@@ -6,7 +6,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import { requestJson } from "../io/client.js";
 import { readManifests, withoutSource } from "../io/manifests.js";
-import type { Pod } from "../policy/k8s.js";
+import type { Pod } from "../k8s/objects.js";
 
 const FIELD_MANAGER = "netfence-dataplane";
 const CALICO = "/apis/crd.projectcalico.org/v1";

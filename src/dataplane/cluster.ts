@@ -5,7 +5,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ManifestObject } from "../io/manifests.js";
-import type { Pod } from "../policy/k8s.js";
+import type { Pod } from "../k8s/objects.js";
 import { apply } from "./api.js";
 import type { DataPlane, DataPlanePod } from "./dataplane.js";
 

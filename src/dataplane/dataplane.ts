@@ -17,7 +17,7 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { requestJson } from "../io/client.js";
 import { loadKubeConfig } from "../io/kubeconfig.js";
 import { silentLogger, type Logger } from "../observability/logger.js";
-import type { Pod } from "../policy/k8s.js";
+import type { Pod } from "../k8s/objects.js";
 import { applyCalicoStartupObjects, createBoundPod, createNode, deleteNode, installCalicoCrds } from "./api.js";
 import { ensureFelix, type Felix } from "./binary.js";
 import { Canary, CANARY_LABEL } from "./canary.js";

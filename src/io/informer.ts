@@ -29,8 +29,8 @@
  */
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
-import { backoffDelay } from "../controller/backoff.js";
-import type { JsonInterner } from "../policy/intern.js";
+import { backoffDelay } from "../lib/backoff.js";
+import type { JsonInterner } from "./intern.js";
 import { getJson } from "./client.js";
 import { classify } from "./errors.js";
 

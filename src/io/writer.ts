@@ -9,10 +9,10 @@ import type { Logger } from "pino";
 import { API_VERSION, ANNOTATION_SPEC_HASH, FIELD_MANAGER, GROUP, KIND, LABEL_MANAGED_BY, LABEL_PROFILE, PLURAL, VERSION } from "../api/constants.js";
 import type { IsolationProfile, IsolationProfileStatus } from "../api/types.js";
 import type { EventRecorder, PolicyWriter, ProfileWriter, ReadResult, WriteFailure, WriteResult } from "../controller/ports.js";
-import type { NetworkPolicy } from "../policy/k8s.js";
+import type { NetworkPolicy } from "../k8s/objects.js";
 import { KeepAliveJson } from "./client.js";
 import { classify } from "./errors.js";
-import type { TokenBucket } from "../controller/ratelimit.js";
+import type { TokenBucket } from "../lib/ratelimit.js";
 
 const SSA = "application/apply-patch+yaml";
 const MERGE = "application/merge-patch+json";

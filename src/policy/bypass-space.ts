@@ -5,8 +5,8 @@
  * anything only a rule without ports admits). Pure.
  */
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
-import { formatIp, parseIpBlock, type IpFamily } from "./cidr.js";
-import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from "./k8s.js";
+import { formatIp, parseIpBlock, type IpFamily } from "../k8s/cidr.js";
+import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from "../k8s/objects.js";
 import { describeSelector } from "./reach-explain.js";
 import { Conjunction, requirementsOf, type PodPeer, type PodSpace, type Requirement } from "./selector-logic.js";
 

@@ -16,7 +16,7 @@
  * bypass with a reason; never Isolated. Pure.
  */
 import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../api/constants.js";
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from "./k8s.js";
+import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from "../k8s/objects.js";
 import { policyName, profileLabelValue } from "./naming.js";
 import { effectivePolicyTypes } from "./reachability.js";
 import {

@@ -13,7 +13,7 @@ import type {
   NetworkPolicyPeer,
   NetworkPolicyPort,
   NetworkPolicySpec,
-} from "./k8s.js";
+} from "../k8s/objects.js";
 
 /** JSON with object keys sorted at every level. */
 export function canonicalJson(value: unknown): string {

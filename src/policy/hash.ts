@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { canonicalJson, canonicalSpec } from "./canonical.js";
-import type { NetworkPolicySpec } from "./k8s.js";
+import type { NetworkPolicySpec } from "../k8s/objects.js";
 
 /**
  * A short sha256 of the canonical spec: equal specs, however written, hash

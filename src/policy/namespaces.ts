@@ -5,7 +5,7 @@
  */
 import { SYSTEM_NAMESPACES } from "../api/constants.js";
 import type { NamespaceSelection } from "../api/types.js";
-import type { Namespace } from "./k8s.js";
+import type { Namespace } from "../k8s/objects.js";
 import { matchesSelector } from "./selectors.js";
 
 export interface SelectOptions {

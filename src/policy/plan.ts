@@ -13,7 +13,7 @@
  */
 import { ANNOTATION_SPEC_HASH, GROUP, KIND, LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../api/constants.js";
 import { canonicalJson } from "./canonical.js";
-import type { NetworkPolicy, NetworkPolicySpec } from "./k8s.js";
+import type { NetworkPolicy, NetworkPolicySpec } from "../k8s/objects.js";
 import { specHash } from "./hash.js";
 import { profileLabelValue } from "./naming.js";
 

@@ -1,4 +1,4 @@
-import type { ContainerPort, NetworkPolicyPort, Protocol } from "./k8s.js";
+import type { ContainerPort, NetworkPolicyPort, Protocol } from "../k8s/objects.js";
 
 /** What a probe sends: ICMP (ping, no port) or a port of a NetworkPolicy protocol. */
 export type TrafficProtocol = Protocol | "ICMP";

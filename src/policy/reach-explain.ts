@@ -3,8 +3,8 @@
  * reads them (kubectl style), and what each rule of the policies isolating a
  * pod admits. Pure; the CLI only prints these.
  */
-import { formatIp } from "./cidr.js";
-import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from "./k8s.js";
+import { formatIp } from "../k8s/cidr.js";
+import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from "../k8s/objects.js";
 import { describePortEntry } from "./ports.js";
 import type { Admission, PolicyEntry, ReachabilityIndex, RuleEntry, Verdict } from "./reachability.js";
 

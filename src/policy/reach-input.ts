@@ -4,8 +4,8 @@
  * server would, with messages that name the object and the field.
  */
 import { z } from "zod";
-import { parseIpBlock } from "./cidr.js";
-import type { Namespace, NetworkPolicy, Pod } from "./k8s.js";
+import { parseIpBlock } from "../k8s/cidr.js";
+import type { Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
 import type { ClusterState } from "./reachability.js";
 
 const labels = z.record(z.string(), z.string());

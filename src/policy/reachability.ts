@@ -9,8 +9,8 @@
  * per-destination unions of peer bitsets.
  */
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
-import { formatIp, ipBlockContains, parseIp, parseIpBlock, type IpAddress, type IpBlockRange, type Parsed } from "./cidr.js";
-import type { ContainerPort, LabelSelector, Labels, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from "./k8s.js";
+import { formatIp, ipBlockContains, parseIp, parseIpBlock, type IpAddress, type IpBlockRange, type Parsed } from "../k8s/cidr.js";
+import type { ContainerPort, LabelSelector, Labels, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from "../k8s/objects.js";
 import { isNamedPortEntry, portEntryMatches, resolveTraffic, type ResolvedTraffic, type Traffic } from "./ports.js";
 import { Bitset } from "./reach-bitset.js";
 import { matchesSelector } from "./selectors.js";

@@ -8,7 +8,7 @@
  * key that must exist with a value outside a finite NotIn list always can.
  * Pure; no Kubernetes objects beyond LabelSelector.
  */
-import type { LabelSelector, SelectorOperator } from "./k8s.js";
+import type { LabelSelector, SelectorOperator } from "../k8s/objects.js";
 
 export interface Requirement {
   key: string;

@@ -1,4 +1,4 @@
-import type { LabelSelector, Labels } from "./k8s.js";
+import type { LabelSelector, Labels } from "../k8s/objects.js";
 
 /**
  * metav1.LabelSelector semantics (apimachinery LabelSelectorAsSelector):

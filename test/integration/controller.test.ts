@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { FINALIZER, LABEL_MANAGED_BY, LABEL_PROFILE } from "../../src/api/constants.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import { installCrd } from "./crd.js";
 import { eventually, kubeConfig, uniqueName } from "./helpers.js";

@@ -4,7 +4,7 @@ import { LABEL_MANAGED_BY, LABEL_PROFILE } from "../../src/api/constants.js";
 import { parseProfile } from "../../src/api/parse.js";
 import type { IsolationProfile, IsolationProfileSpec } from "../../src/api/types.js";
 import { canonicalJson } from "../../src/policy/canonical.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import { renderProfile } from "../../src/policy/render.js";
 import { installCrd } from "./crd.js";

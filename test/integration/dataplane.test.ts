@@ -24,7 +24,7 @@ import { run } from "../../src/dataplane/exec.js";
 import { STATES, loadProbes, type Probe } from "../../src/demo/walkthrough.js";
 import { requestJson } from "../../src/io/client.js";
 import { readManifests, withoutSource } from "../../src/io/manifests.js";
-import type { NetworkPolicy, Pod } from "../../src/policy/k8s.js";
+import type { NetworkPolicy, Pod } from "../../src/k8s/objects.js";
 import { buildIndex, evaluate } from "../../src/policy/reachability.js";
 import { renderProfile } from "../../src/policy/render.js";
 import { formatIssues, parseProfile } from "../../src/api/parse.js";

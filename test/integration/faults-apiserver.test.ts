@@ -3,7 +3,7 @@ import * as k8s from "@kubernetes/client-node";
 import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../../src/api/constants.js";
 import { ControlPlane } from "../../src/controlplane/controlplane.js";
 import { getJson } from "../../src/io/client.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName, profileLabelValue } from "../../src/policy/naming.js";
 import { call, callIdempotent, closeTransports, MERGE_PATCH, pool } from "../../bench/lib/kube.js";
 import { installCrd } from "./crd.js";

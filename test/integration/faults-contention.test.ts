@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { getJson } from "../../src/io/client.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import { call, callIdempotent, closeTransports, MERGE_PATCH, NP_PATH, pool } from "../../bench/lib/kube.js";
 import { installCrd } from "./crd.js";

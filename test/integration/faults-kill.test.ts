@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../../src/api/constants.js";
 import { getJson } from "../../src/io/client.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { profileLabelValue } from "../../src/policy/naming.js";
 import { call, callIdempotent, closeTransports, MERGE_PATCH, pool } from "../../bench/lib/kube.js";
 import { PROFILES_PATH } from "../../bench/lib/profile.js";

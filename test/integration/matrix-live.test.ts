@@ -5,7 +5,7 @@ import * as k8s from "@kubernetes/client-node";
 import { checkCommand } from "../../src/cli/check.js";
 import { computeMatrix } from "../../src/cli/matrix.js";
 import { readClusterSnapshot } from "../../src/io/cluster-snapshot.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { matrixCells } from "../../src/policy/reachability.js";
 import { kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
 

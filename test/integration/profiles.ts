@@ -7,7 +7,7 @@ import { GROUP, PLURAL, VERSION } from "../../src/api/constants.js";
 import type { IsolationProfile, IsolationProfileSpec } from "../../src/api/types.js";
 import { getJson } from "../../src/io/client.js";
 import { readManifests } from "../../src/io/manifests.js";
-import type { NetworkPolicy } from "../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import { kubeconfigPath, statusCode } from "./helpers.js";
 

@@ -6,7 +6,7 @@
 import { fileURLToPath } from "node:url";
 import * as k8s from "@kubernetes/client-node";
 import { readManifests, withoutSource } from "../../src/io/manifests.js";
-import type { Pod } from "../../src/policy/k8s.js";
+import type { Pod } from "../../src/k8s/objects.js";
 import { uniqueName } from "./helpers.js";
 
 export const FIXTURES = fileURLToPath(new URL("../fixtures/walkthrough/", import.meta.url));

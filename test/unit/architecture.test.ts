@@ -21,11 +21,44 @@ function runtimeImports(path: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+"([^"]+)";/gms)) out.push(m[1] ?? "");
   for (const m of text.matchAll(/await import\("([^"]+)"\)/g)) out.push(m[1] ?? "");
+  for (const m of text.matchAll(/^import\s+"([^"]+)";/gm)) out.push(m[1] ?? "");
   return out;
 }
 
 /** A clock or environment read: `Date.now()`, `new Date(` (any arguments), `process.env`. */
 const READS_CLOCK_OR_ENV = /\bDate\.now\b|\bnew Date\(|\bprocess\.env\b/;
+
+/**
+ * The direction of runtime imports, bottom up: Kubernetes object types and
+ * CIDR arithmetic (k8s/) and shared mechanisms (lib/: backoff, rate limiting,
+ * freezing) at the bottom; the IsolationProfile contract (api/) above them;
+ * the pure core (policy/) above that; the reconciler (controller/) and the
+ * client-node adapters (io/) side by side on top (io implements controller's
+ * ports with `import type` only). Everything else (cli/, main.ts, …) composes.
+ */
+const LAYERS: Record<string, readonly string[]> = {
+  k8s: [],
+  lib: [],
+  api: ["k8s", "lib"],
+  policy: ["k8s", "lib", "api"],
+  controller: ["k8s", "lib", "api", "policy"],
+  io: ["k8s", "lib", "api", "policy"],
+  observability: ["k8s", "lib", "api"],
+};
+
+/** Runtime imports of `file` (relative to src/) that reach a folder its layer may not use. */
+function violations(file: string, imports: readonly string[]): string[] {
+  const own = file.split("/")[0] ?? "";
+  const allowed = LAYERS[own];
+  if (!allowed) return [];
+  return imports
+    .filter((i) => i.startsWith("."))
+    .filter((i) => {
+      const target = relative(SRC, join(SRC, own, i)).split("/")[0] ?? "";
+      return target !== own && !allowed.includes(target);
+    })
+    .map((i) => `${file} → ${i}`);
+}
 
 const all = files(SRC).map((path) => ({ file: relative(SRC, path), imports: runtimeImports(path) }));
 const layer = (prefix: string) => all.filter((f) => f.file.startsWith(prefix));
@@ -56,6 +89,23 @@ describe("import boundaries", () => {
   it("src/controller reaches the cluster only through its ports", () => {
     const offenders = layer("controller/").flatMap((f) => f.imports.filter((i) => i === "@kubernetes/client-node" || i.includes("/io/")).map((i) => `${f.file} → ${i}`));
     expect(offenders).toEqual([]);
+  });
+
+  it.each(Object.keys(LAYERS))("src/%s imports only from the layers below it", (folder) => {
+    expect(layer(`${folder}/`).flatMap((f) => violations(f.file, f.imports))).toEqual([]);
+  });
+
+  it.each<[string, string, string, boolean]>([
+    ["api may use the Kubernetes types below it", "api/parse.ts", "../k8s/cidr.js", true],
+    ["api may not use the pure core above it", "api/parse.ts", "../policy/cidr.js", false],
+    ["policy may use the contract", "policy/render.ts", "../api/constants.js", true],
+    ["policy may not parse manifests' callers' way through cli", "policy/render.ts", "../cli/render-manifests.js", false],
+    ["io may not load the controller at runtime", "io/writer.ts", "../controller/backoff.js", false],
+    ["io may use the shared mechanisms", "io/writer.ts", "../lib/ratelimit.js", true],
+    ["the bottom imports nothing of netfence", "k8s/cidr.ts", "../lib/freeze.js", false],
+    ["a file may import its own folder", "policy/plan.ts", "./hash.js", true],
+  ])("the layer check: %s", (_name, file, specifier, allowed) => {
+    expect(violations(file, [specifier])).toEqual(allowed ? [] : [`${file} → ${specifier}`]);
   });
 
   it("only src/io and the composition root load @kubernetes/client-node at runtime", () => {

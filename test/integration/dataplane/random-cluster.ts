@@ -3,7 +3,7 @@
  * container ports that differ between pods, addresses spread so ipBlocks cut
  * between them) and seeded random NetworkPolicy sets over it.
  */
-import type { ContainerPort, LabelSelector, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from "../../../src/policy/k8s.js";
+import type { ContainerPort, LabelSelector, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from "../../../src/k8s/objects.js";
 import type { Traffic } from "../../../src/policy/reachability.js";
 
 /** mulberry32: the same sets for the same seed. */

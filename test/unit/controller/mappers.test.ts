@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import type { IsolationProfile } from "../../../src/api/types.js";
 import { namespaceKeys, podKeys, policyKeys, profileKeys, ProfileIndex } from "../../../src/controller/mappers.js";
 import type { ReadCache } from "../../../src/controller/ports.js";
-import type { Namespace, NetworkPolicy, Pod } from "../../../src/policy/k8s.js";
+import type { Namespace, NetworkPolicy, Pod } from "../../../src/k8s/objects.js";
 
 function cache<T extends { metadata: { name: string; namespace?: string } }>(items: T[]): ReadCache<T> {
   return {

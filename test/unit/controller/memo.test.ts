@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { parseProfile } from "../../../src/api/parse.js";
 import type { ParsedProfile } from "../../../src/api/types.js";
 import { PassMemo } from "../../../src/controller/memo.js";
-import type { Namespace, NetworkPolicy } from "../../../src/policy/k8s.js";
+import type { Namespace, NetworkPolicy } from "../../../src/k8s/objects.js";
 import { planChanges, type Plan } from "../../../src/policy/plan.js";
 import { renderProfile } from "../../../src/policy/render.js";
 

@@ -7,7 +7,7 @@ import { InPlaceLedger } from "../../../src/controller/in-place.js";
 import { VerdictMemo } from "../../../src/controller/verdicts.js";
 import type { PolicyWriter, ProfileWriter, ReadCache, ReadResult, WriteFailure, WriteResult } from "../../../src/controller/ports.js";
 import { reconcileProfile, type ReconcileDeps, type ReconcileResult } from "../../../src/controller/reconcile.js";
-import type { Namespace, NetworkPolicy, Pod } from "../../../src/policy/k8s.js";
+import type { Namespace, NetworkPolicy, Pod } from "../../../src/k8s/objects.js";
 import { renderProfile } from "../../../src/policy/render.js";
 
 /**

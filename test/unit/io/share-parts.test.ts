@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { keepIdentityAndLabels, shareParts } from "../../../src/io/informer.js";
-import { JsonInterner } from "../../../src/policy/intern.js";
-import type { NetworkPolicy } from "../../../src/policy/k8s.js";
+import { JsonInterner } from "../../../src/io/intern.js";
+import type { NetworkPolicy } from "../../../src/k8s/objects.js";
 
 const policy = (namespace: string, uid: string): NetworkPolicy => ({
   apiVersion: "networking.k8s.io/v1",

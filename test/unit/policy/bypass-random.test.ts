@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { parseProfile } from "../../../src/api/parse.js";
 import { bypassVerdict } from "../../../src/policy/bypass.js";
-import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../../src/policy/k8s.js";
+import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../../src/k8s/objects.js";
 import { buildIndex, cellAllowed, matrix, type Traffic } from "../../../src/policy/reachability.js";
 import { renderProfile } from "../../../src/policy/render.js";
 import { prng } from "./prng.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { parseProfile } from "../../../src/api/parse.js";
 import { bypassVerdict, formatBypass, type BypassEntry } from "../../../src/policy/bypass.js";
-import type { NetworkPolicy, NetworkPolicySpec } from "../../../src/policy/k8s.js";
+import type { NetworkPolicy, NetworkPolicySpec } from "../../../src/k8s/objects.js";
 import { renderProfile } from "../../../src/policy/render.js";
 
 type Spec = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
-import type { NetworkPolicySpec } from "../../../src/policy/k8s.js";
+import type { NetworkPolicySpec } from "../../../src/k8s/objects.js";
 import { specHash } from "../../../src/policy/hash.js";
-import { deepFreeze } from "../../../src/policy/intern.js";
+import { deepFreeze } from "../../../src/lib/freeze.js";
 
 const base: NetworkPolicySpec = {
   podSelector: { matchLabels: { app: "a", tier: "web" } },

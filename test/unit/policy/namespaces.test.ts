@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { NamespaceSelection } from "../../../src/api/types.js";
-import type { Namespace } from "../../../src/policy/k8s.js";
+import type { Namespace } from "../../../src/k8s/objects.js";
 import { isNamespaceSelected, matchesGlob, selectNamespaces } from "../../../src/policy/namespaces.js";
 
 const ns = (name: string, labels: Record<string, string> = {}, extra: Partial<Namespace["metadata"]> = {}): Namespace => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { NetworkPolicy, NetworkPolicyPeer } from "../../../src/policy/k8s.js";
+import type { NetworkPolicy, NetworkPolicyPeer } from "../../../src/k8s/objects.js";
 import { specHash } from "../../../src/policy/hash.js";
 import { profileLabelValue } from "../../../src/policy/naming.js";
 import { isControlledBy, isOwnedBy, planChanges, type Plan } from "../../../src/policy/plan.js";

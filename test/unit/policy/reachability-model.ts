@@ -4,7 +4,7 @@
  * serving 80 and 81 on TCP, UDP and SCTP through ports named serve-<port>-<proto>.
  * Pod IPs: 10.1.<ns 0..2>.<pod 1..3>.
  */
-import type { LabelSelector, Namespace, NetworkPolicy, NetworkPolicySpec, Pod, Protocol } from "../../../src/policy/k8s.js";
+import type { LabelSelector, Namespace, NetworkPolicy, NetworkPolicySpec, Pod, Protocol } from "../../../src/k8s/objects.js";
 import type { ClusterState } from "../../../src/policy/reachability.js";
 
 export const NAMESPACES = ["x", "y", "z"] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../../src/policy/k8s.js";
+import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../../src/k8s/objects.js";
 import { buildIndex, cellAllowed, cellAt, evaluate, matrix, type Traffic } from "../../../src/policy/reachability.js";
 import { prng } from "./prng.js";
 import { modelCluster, NAMESPACES, policy } from "./reachability-model.js";

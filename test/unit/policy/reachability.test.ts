@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { NetworkPolicy } from "../../../src/policy/k8s.js";
+import type { NetworkPolicy } from "../../../src/k8s/objects.js";
 import { buildIndex, effectivePolicyTypes, evaluate, matrix, matrixCells, resolveEndpoint, type Endpoint, type ReachabilityIndex, type Traffic } from "../../../src/policy/reachability.js";
 import { ALL_PODS, ipOf, key, modelCluster, policy, type PodId } from "./reachability-model.js";
 

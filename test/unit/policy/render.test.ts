@@ -5,8 +5,9 @@ import type { ParsedProfile } from "../../../src/api/types.js";
 import { readManifests } from "../../../src/io/manifests.js";
 import { canonicalSpec } from "../../../src/policy/canonical.js";
 import { specHash } from "../../../src/policy/hash.js";
-import type { Namespace, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec } from "../../../src/policy/k8s.js";
-import { renderProfile, renderProfiles, renderSpec } from "../../../src/policy/render.js";
+import type { Namespace, NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicySpec } from "../../../src/k8s/objects.js";
+import { renderProfiles } from "../../../src/cli/render-manifests.js";
+import { renderProfile, renderSpec } from "../../../src/policy/render.js";
 import { parse } from "yaml";
 
 function parsed(spec: Record<string, unknown>, metadata: Record<string, unknown> = { name: "p", uid: "uid-1" }): ParsedProfile {

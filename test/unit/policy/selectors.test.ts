@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import type { LabelSelector, Labels } from "../../../src/policy/k8s.js";
+import type { LabelSelector, Labels } from "../../../src/k8s/objects.js";
 import { isEmptySelector, matchesSelector } from "../../../src/policy/selectors.js";
 
 describe("matchesSelector", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { deepFreeze, JsonInterner } from "../../../src/policy/intern.js";
+import { JsonInterner } from "../../../src/io/intern.js";
+import { deepFreeze } from "../../../src/lib/freeze.js";
 
 describe("JsonInterner", () => {
   it.each<[string, unknown, unknown, boolean]>([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { backoffDelay, KeyedBackoff } from "../../../src/controller/backoff.js";
+import { backoffDelay, KeyedBackoff } from "../../../src/lib/backoff.js";
 
 describe("backoffDelay", () => {
   it.each<[string, number, { baseMs: number; maxMs: number; factor?: number; jitter?: number }, number, number]>([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { cidrWithin, formatIp, hasHostBits, ipBlockContains, parseCidr, parseCidrStrict, parseIp, parseIpBlock } from "../../../src/policy/cidr.js";
+import { cidrWithin, formatIp, hasHostBits, ipBlockContains, parseCidr, parseCidrStrict, parseIp, parseIpBlock } from "../../../src/k8s/cidr.js";
 
 function block(cidr: string, except: string[] = []) {
   const parsed = parseIpBlock({ cidr, except });

@@ -3,16 +3,8 @@
  * spec netfence puts in every namespace, the labels of a ReplicaSet's pods)
  * are kept once, frozen so that a mutation anywhere fails loudly.
  */
-import { canonicalJson } from "./canonical.js";
-
-/** Freezes `value` and everything in it. */
-export function deepFreeze<T>(value: T): T {
-  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
-  }
-  return value;
-}
+import { deepFreeze } from "../lib/freeze.js";
+import { canonicalJson } from "../policy/canonical.js";
 
 /**
  * Hash-consing of JSON values: a structurally equal value (key order aside)

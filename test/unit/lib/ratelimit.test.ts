@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { TokenBucket } from "../../../src/controller/ratelimit.js";
+import { TokenBucket } from "../../../src/lib/ratelimit.js";
 
 function clock(start = 0) {
   let t = start;
