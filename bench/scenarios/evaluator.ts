@@ -7,24 +7,16 @@
 import { parseArgs } from "node:util";
 import type { LabelSelector, Namespace, NetworkPolicy, NetworkPolicySpec, Pod } from "../../src/k8s/objects.js";
 import { buildIndex, CELL, matrix, type ClusterState, type Traffic } from "../../src/policy/reachability.js";
+import { prng } from "../../src/lib/prng.js";
 import type { Scenario } from "../index.js";
 
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const APPS = ["web", "api", "db", "cache", "queue", "worker", "auth", "search", "mail", "metrics"];
 const TIERS = ["frontend", "backend", "data"];
 const TEAMS = ["red", "green", "blue", "gold", "grey"];
 
 export function generateCluster(pods: number, namespaces: number, policies: number, seed: number): ClusterState {
-  const rand = mulberry32(seed);
+  const rand = prng(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
   const nsNames = Array.from({ length: namespaces }, (_, i) => `ns-${String(i).padStart(3, "0")}`);
   const nsObjects: Namespace[] = nsNames.map((name, i) => ({ metadata: { name, labels: { team: TEAMS[i % TEAMS.length] ?? "red", env: i % 4 === 0 ? "prod" : "dev" } } }));

@@ -6,16 +6,7 @@
 import type { ContainerPort, LabelSelector, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from "../../../src/k8s/objects.js";
 import type { Traffic } from "../../../src/policy/reachability.js";
 
-/** mulberry32: the same sets for the same seed. */
-export function prng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../../../src/lib/prng.js";
 
 export const TEAMS = ["a", "b", "c"] as const;
 const APPS = ["web", "db", "cache"] as const;

@@ -4,7 +4,7 @@ import { bypassVerdict } from "../../../src/policy/bypass.js";
 import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../../src/k8s/objects.js";
 import { buildIndex, cellAllowed, matrix, type Traffic } from "../../../src/policy/reachability.js";
 import { renderProfile } from "../../../src/policy/render.js";
-import { prng } from "./prng.js";
+import { prng } from "../../../src/lib/prng.js";
 import { modelCluster, NAMESPACES, policy } from "./reachability-model.js";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import type { LabelSelector, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort } from "../../../src/k8s/objects.js";
 import { buildIndex, cellAllowed, cellAt, evaluate, matrix, type Traffic } from "../../../src/policy/reachability.js";
-import { prng } from "./prng.js";
+import { prng } from "../../../src/lib/prng.js";
 import { modelCluster, NAMESPACES, policy } from "./reachability-model.js";
 
 function randomPolicies(seed: number): NetworkPolicy[] {

@@ -1,4 +1,4 @@
-/** A small seeded PRNG (mulberry32): the same random cases on every run. */
+/** A small seeded PRNG (mulberry32): the same random cases for the same seed (tests, the data-plane differential, the bench). */
 export function prng(seed: number): () => number {
   let a = seed;
   return () => {
