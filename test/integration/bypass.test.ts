@@ -1,28 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import * as k8s from "@kubernetes/client-node";
-import { installCrd } from "./crd.js";
-import { eventually, kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
-import { Operator } from "./operator.js";
-import { Profiles } from "./profiles.js";
-import { deleteNamespaces } from "./walkthrough.js";
+import { eventually, kubeconfigPath } from "./helpers.js";
+import { operatorSuite } from "./suite.js";
 
 /**
  * Effective isolation on the real control plane: a tenant's policy that
  * admits more than the profile turns the namespace Bypassed — in status, in
  * `kubectl get isop`, in an Event — and deleting it turns it back.
  */
-const kc = kubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const net = kc.makeApiClient(k8s.NetworkingV1Api);
+const { kc, net, suite, profiles, namespace } = operatorSuite("byp");
 const events = kc.makeApiClient(k8s.EventsV1Api);
-const suite = uniqueName("byp");
-const label = `netfence.io/test=${suite}`;
-const profiles = new Profiles(kc, label);
-const operatorNs = uniqueName("netfence-system");
-const namespaces: string[] = [operatorNs];
-let operator: Operator;
 const run = promisify(execFile);
 
 /** `kubectl get isop NAME` as a user would read it: column name → value. */
@@ -41,23 +30,9 @@ async function eventReasons(profile: string): Promise<string[]> {
   return list.items.map((e) => `${e.reason ?? ""}: ${e.note ?? ""}`);
 }
 
-beforeAll(async () => {
-  await installCrd(kc);
-  await core.createNamespace({ body: { metadata: { name: operatorNs } } });
-  operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
-});
-
-afterAll(async () => {
-  const code = await operator.stop();
-  expect(code).toBe(0);
-  await deleteNamespaces(kc, namespaces);
-});
-
 describe("a tenant policy that bypasses a profile", () => {
   it("turns the namespace Bypassed naming it, and deleting it turns it back, with the events and the column", async () => {
-    const ns = uniqueName("tenant");
-    await core.createNamespace({ body: { metadata: { name: ns } } });
-    namespaces.push(ns);
+    const ns = await namespace("tenant");
     const name = `${suite}-deny`;
     await profiles.create(name, { preset: "deny-ingress", namespaces: { names: [ns] }, podSelector: { matchLabels: { app: "web" } } });
     await eventually(async () => ((await profiles.settled(name))?.status?.isolatedNamespaces === 1 ? true : undefined), "isolated");

@@ -1,51 +1,24 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { FINALIZER, LABEL_MANAGED_BY, LABEL_PROFILE } from "../../src/api/constants.js";
 import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
-import { installCrd } from "./crd.js";
-import { eventually, kubeConfig, uniqueName } from "./helpers.js";
-import { auditEvents, auditMark, Operator } from "./operator.js";
-import { liveMatrix, Profiles } from "./profiles.js";
-import { createPod, createWalkthroughCluster, deleteNamespaces, FIXTURES, SAMPLES } from "./walkthrough.js";
+import { eventually, uniqueName } from "./helpers.js";
+import { auditEvents, auditMark } from "./operator.js";
+import { liveMatrix } from "./profiles.js";
+import { operatorSuite } from "./suite.js";
+import { createPod, createWalkthroughCluster, FIXTURES, SAMPLES } from "./walkthrough.js";
 
 /**
  * The controller, black box: `netfence run` as a process against the real
  * control plane; assertions are what kubectl would show.
  */
-const kc = kubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const net = kc.makeApiClient(k8s.NetworkingV1Api);
-const suite = uniqueName("ctl");
-const label = `netfence.io/test=${suite}`;
-const profiles = new Profiles(kc, label);
-const operatorNs = uniqueName("netfence-system");
-const namespaces: string[] = [operatorNs];
-let operator: Operator;
-
-async function namespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
-  const name = uniqueName(prefix);
-  await core.createNamespace({ body: { metadata: { name, labels } } });
-  namespaces.push(name);
-  return name;
-}
+const { kc, core, net, suite, profiles, namespaces, namespace, operator, restart } = operatorSuite("ctl");
 
 const policyPresent = (profile: string, ns: string) => () => profiles.policy(profile, ns);
 const policyAbsent = (profile: string, ns: string) => async () => ((await profiles.policy(profile, ns)) ? undefined : true);
-
-beforeAll(async () => {
-  await installCrd(kc);
-  await core.createNamespace({ body: { metadata: { name: operatorNs } } });
-  operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
-});
-
-afterAll(async () => {
-  const code = await operator.stop();
-  expect(code).toBe(0);
-  await deleteNamespaces(kc, namespaces);
-});
 
 describe("the walkthrough, reproduced from IsolationProfiles", () => {
   it("yields each state's policy in dev and the walkthrough's matrix", async () => {
@@ -121,7 +94,7 @@ describe("drift", () => {
       return p?.spec.policyTypes?.includes("Egress") ? p : undefined;
     }, "the edited policy to be restored");
     // Counted once the pass that restored it finishes, a moment after the write is visible.
-    await eventually(async () => (((await operator.metric("netfence_drift_heals_total")) ?? 0) >= 2 ? true : undefined), "two drift heals counted");
+    await eventually(async () => (((await operator().metric("netfence_drift_heals_total")) ?? 0) >= 2 ? true : undefined), "two drift heals counted");
     const events = kc.makeApiClient(k8s.EventsV1Api);
     const reasons = await eventually(async () => {
       const list = await events.listNamespacedEvent({ namespace: "default", fieldSelector: `regarding.name=${name}` });
@@ -233,15 +206,17 @@ describe("restart", () => {
     const name = `${suite}-steady`;
     await profiles.create(name, { preset: "deny-all", namespaces: { names: [nsA, nsB] } });
     await eventually(() => profiles.settled(name), "Ready");
-    await operator.stop();
-    await auditMark();
     const mine = (e: { objectRef?: { namespace?: string; name?: string; resource?: string } }) =>
       (e.objectRef?.namespace === nsA || e.objectRef?.namespace === nsB || (e.objectRef?.resource === "isolationprofiles" && e.objectRef.name === name));
-    const before = auditEvents(mine).length;
+    let before = 0;
     // Every profile of this suite is reconciled once at start: wait for that many passes, then for the audit log.
-    const suiteProfiles = await profiles.count();
-    operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
-    await eventually(async () => ((await operator.metric("netfence_reconcile_total")) ?? 0) >= suiteProfiles ? true : undefined, "a pass of every profile after restart");
+    let suiteProfiles = 0;
+    const restarted = await restart(async () => {
+      await auditMark();
+      before = auditEvents(mine).length;
+      suiteProfiles = await profiles.count();
+    });
+    await eventually(async () => ((await restarted.metric("netfence_reconcile_total")) ?? 0) >= suiteProfiles ? true : undefined, "a pass of every profile after restart");
     await auditMark();
     expect(auditEvents(mine).slice(before)).toEqual([]);
   });

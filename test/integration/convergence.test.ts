@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { LABEL_MANAGED_BY, LABEL_PROFILE } from "../../src/api/constants.js";
 import { parseProfile } from "../../src/api/parse.js";
@@ -7,11 +7,8 @@ import { canonicalJson } from "../../src/policy/canonical.js";
 import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import { renderProfile } from "../../src/policy/render.js";
-import { installCrd } from "./crd.js";
-import { eventually, kubeConfig, uniqueName } from "./helpers.js";
-import { Operator } from "./operator.js";
-import { Profiles } from "./profiles.js";
-import { deleteNamespaces } from "./walkthrough.js";
+import { eventually, uniqueName } from "./helpers.js";
+import { operatorSuite } from "./suite.js";
 
 /**
  * The live spec of every generated policy is what the profile renders, after
@@ -20,26 +17,11 @@ import { deleteNamespaces } from "./walkthrough.js";
  * policy read back from the API server, the profile's status, the Events, and
  * the operator's drift counter.
  */
-const kc = kubeConfig();
-const core = kc.makeApiClient(k8s.CoreV1Api);
-const net = kc.makeApiClient(k8s.NetworkingV1Api);
+const { kc, core, net, suite, profiles, namespace, operator } = operatorSuite("conv");
 const events = kc.makeApiClient(k8s.EventsV1Api);
-const suite = uniqueName("conv");
-const label = `netfence.io/test=${suite}`;
-const profiles = new Profiles(kc, label);
-const operatorNs = uniqueName("netfence-system");
-const namespaces: string[] = [operatorNs];
-let operator: Operator;
 
 const MERGE = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 const JSON_PATCH = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
-
-async function namespace(prefix: string, labels: Record<string, string> = {}): Promise<string> {
-  const name = uniqueName(prefix);
-  await core.createNamespace({ body: { metadata: { name, labels } } });
-  namespaces.push(name);
-  return name;
-}
 
 /** What `netfence render` makes of the live profile for the live namespace `ns`. */
 async function rendered(profile: IsolationProfile, ns: string): Promise<NetworkPolicy> {
@@ -76,8 +58,8 @@ async function replaceSpec(name: string, spec: Partial<IsolationProfileSpec>): P
   await custom.patchClusterCustomObject({ group: "netfence.io", version: "v1alpha1", plural: "isolationprofiles", name, body: [{ op: "replace", path: "/spec", value: spec }] }, JSON_PATCH);
 }
 
-const drifts = async () => (await operator.metric("netfence_drift_heals_total")) ?? 0;
-const passes = async () => (await operator.metric("netfence_reconcile_total")) ?? 0;
+const drifts = async () => (await operator().metric("netfence_drift_heals_total")) ?? 0;
+const passes = async () => (await operator().metric("netfence_reconcile_total")) ?? 0;
 
 async function driftEvents(profile: string): Promise<string[]> {
   const list = await events.listNamespacedEvent({ namespace: "default", fieldSelector: `regarding.name=${profile}` });
@@ -94,18 +76,6 @@ async function anotherPass(name: string): Promise<void> {
   await profiles.patchMeta(name, { annotations: { "netfence.io/test-touch": String(Date.now()) } });
   await eventually(async () => ((await passes()) > before ? true : undefined), `another pass of ${name}`);
 }
-
-beforeAll(async () => {
-  await installCrd(kc);
-  await core.createNamespace({ body: { metadata: { name: operatorNs } } });
-  operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
-});
-
-afterAll(async () => {
-  const code = await operator.stop();
-  expect(code).toBe(0);
-  await deleteNamespaces(kc, namespaces);
-});
 
 const PRESET_SPECS: Record<string, (ns: string) => Partial<IsolationProfileSpec>> = {
   "deny-ingress": (ns) => ({ preset: "deny-ingress", namespaces: { names: [ns] } }),
