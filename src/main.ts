@@ -8,8 +8,7 @@ import type { Server } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { DEFAULT_DNS_NAMESPACE, DEFAULT_OPERATOR_NAMESPACE, GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE, PLURAL, VERSION } from "./api/constants.js";
 import type { IsolationProfile } from "./api/types.js";
-import { namespaceKeys, podKeys, policyKeys, profileKeys, ProfileIndex } from "./controller/mappers.js";
-import { WorkQueue } from "./controller/queue.js";
+import { ProfileController } from "./controller/manager.js";
 import { DriftContest } from "./controller/contest.js";
 import { InPlaceLedger } from "./controller/in-place.js";
 import { VerdictMemo } from "./controller/verdicts.js";
@@ -112,23 +111,10 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
   };
 }
 
-/** Runs the operator until SIGTERM/SIGINT; resolves with the exit code. */
-export async function run(config: RunConfig): Promise<number> {
-  const log = createLogger({ level: config.logLevel });
-  const kc = loadKubeConfig({ kubeconfig: config.kubeconfig });
-  const ownNamespace = operatorNamespace(config.namespace);
-  const identity = `${hostname()}_${String(process.pid)}`;
-  const metrics = new Metrics();
+/** The reconcile's dependencies on the caches and one kept-alive write transport. */
+function reconcileDeps(config: RunConfig, kc: KubeConfig, caches: Caches, transport: KeepAliveJson, metrics: Metrics, log: Logger, ownNamespace: string, identity: string): ReconcileDeps {
   const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
-  const caches = createCaches(kc, log, config.profileSelector);
-  const index = new ProfileIndex(caches.profiles, ownNamespace);
-  const inPlace = new InPlaceLedger();
-  const verdicts = new VerdictMemo();
-  const memo = new PassMemo();
-  // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
-  const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
-
-  const deps: ReconcileDeps = {
+  return {
     profiles: caches.profiles,
     namespaces: caches.namespaces,
     pods: caches.pods,
@@ -137,150 +123,130 @@ export async function run(config: RunConfig): Promise<number> {
     profileWriter: new KubeProfileWriter(transport, limiter),
     events: new KubeEventRecorder(kc, identity, log),
     metrics,
-    inPlace,
-    verdicts,
+    inPlace: new InPlaceLedger(),
+    verdicts: new VerdictMemo(),
     contest: new DriftContest(),
-    memo,
+    memo: new PassMemo(),
     render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
     writeConcurrency: config.writeConcurrency,
     now: () => new Date(),
     log,
   };
+}
 
-  const queue = new WorkQueue({
-    concurrency: config.concurrency,
-    qps: Math.max(config.qps, 10),
-    burst: Math.max(config.burst, 10),
-    logger: log,
-    handler: (name: string) => reconcileProfile(name, deps),
-    // The queue times each run and logs a throwing one; this only counts.
-    onProcessed: (_name, seconds, outcome) => {
-      metrics.reconcileDuration.observe(seconds);
-      metrics.reconciles.inc({ result: outcome });
-    },
-  });
-  const enqueue = (keys: string[]) => {
-    for (const key of keys) queue.add(key);
-  };
-
-  // Handlers only compute keys and enqueue; the informer guards them with try/catch.
-  caches.profiles.on("add", (p) => enqueue([p.metadata.name]));
-  // netfence's own status writes come back as updates: only a change of what it reads re-enqueues.
-  caches.profiles.on("update", (p, old) => enqueue(profileKeys(p, old)));
-  caches.profiles.on("delete", (p) => {
-    index.forget(p.metadata.name);
-    memo.forget(p.metadata.name);
-    inPlace.forget(p.metadata.uid ?? "");
-    verdicts.forget(p.metadata.name);
-    metrics.forgetProfile(p.metadata.name);
-    enqueue([p.metadata.name]);
-  });
-  caches.namespaces.on("add", (ns) => {
-    if (caches.namespaces.synced()) metrics.namespaceSeen(ns.metadata.name);
-    enqueue(namespaceKeys(index, ns));
-  });
-  caches.namespaces.on("update", (ns, old) => enqueue(namespaceKeys(index, ns, old)));
-  caches.namespaces.on("delete", (ns) => {
-    metrics.namespaceGone(ns.metadata.name);
-    enqueue(namespaceKeys(index, ns));
-  });
-  const enqueuePodChange = (keys: string[]) => {
-    for (const key of keys) queue.addAfter(key, config.podBatchSeconds * 1000);
-  };
-  caches.pods.on("add", (pod) => enqueuePodChange(podKeys(index, caches.namespaces, pod)));
-  caches.pods.on("update", (pod, old) => enqueuePodChange(podKeys(index, caches.namespaces, pod, old)));
-  caches.pods.on("delete", (pod) => enqueuePodChange(podKeys(index, caches.namespaces, pod)));
-  caches.policies.on("add", (p) => enqueue(policyKeys(index, caches.namespaces, p)));
-  caches.policies.on("update", (p, old) => enqueue(policyKeys(index, caches.namespaces, p, old)));
-  caches.policies.on("delete", (p) => enqueue(policyKeys(index, caches.namespaces, p)));
-
-  const named: [string, Informer<ObjectWithMeta>][] = [
-    ["isolationprofiles", caches.profiles],
-    ["namespaces", caches.namespaces],
-    ["pods", caches.pods],
-    ["networkpolicies", caches.policies],
-  ];
-  const all = named.map(([, informer]) => informer);
-  const synced = () => all.every((i) => i.synced());
-  let leading = !config.leaderElect;
-  const servers: (Server | undefined)[] = [];
-  servers.push(
+/** /healthz, /readyz (every cache synced) and /metrics. */
+async function startServers(config: RunConfig, caches: Caches, metrics: Metrics, state: { leading: () => boolean; depth: () => number }): Promise<(Server | undefined)[]> {
+  const named = Object.entries(caches) as [string, Informer<ObjectWithMeta>][];
+  const synced = () => named.every(([, i]) => i.synced());
+  return [
     await serve(config.healthAddr, {
       "/healthz": probeRoute(() => ({ ok: true, detail: "ok" })),
       "/readyz": probeRoute(() => ({ ok: synced(), detail: synced() ? "caches synced" : "waiting for caches to sync" })),
     }),
-  );
-  servers.push(
     await serve(config.metricsAddr, {
       "/metrics": async () => {
-        metrics.queueDepth.set(queue.len());
+        metrics.queueDepth.set(state.depth());
         metrics.managedPolicies.set(caches.policies.list().filter((p) => p.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE).length);
         for (const [name, informer] of named) metrics.informerRestarts.set({ informer: name }, informer.restarts);
-        metrics.isLeader.set(leading ? 1 : 0);
+        metrics.isLeader.set(state.leading() ? 1 : 0);
         return { status: 200, contentType: metrics.registry.contentType, body: await metrics.registry.metrics() };
       },
     }),
-  );
+  ];
+}
 
-  log.info({ namespace: ownNamespace, identity, leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
-  await Promise.all(all.map((i) => i.start()));
-  while (!synced()) {
-    if (await Promise.all(all.map((i) => i.waitForSync(30_000))).then((r) => r.every(Boolean))) break;
+/** Starts every informer and waits until each has listed once (nothing is reconciled, so nothing pruned, before). */
+async function syncCaches(caches: Caches, log: Logger): Promise<void> {
+  const named = Object.entries(caches) as [string, Informer<ObjectWithMeta>][];
+  await Promise.all(named.map(([, i]) => i.start()));
+  while (!(await Promise.all(named.map(([, i]) => i.waitForSync(30_000)))).every(Boolean)) {
     log.warn({ unsynced: named.filter(([, i]) => !i.synced()).map(([n]) => n) }, "Caches not synced yet");
   }
   log.info("Caches synced");
+}
 
-  let stopping = false;
-  let exitCode = 0;
-  let finish: () => void = () => undefined;
-  const finished = new Promise<void>((r) => (finish = r));
-
-  const startWork = () => {
-    leading = true;
-    // No pruning before every cache has synced: the queue starts only now.
-    queue.start();
-    enqueue(caches.profiles.list().map((p) => p.metadata.name));
-  };
-  let elector: LeaderElector | undefined;
-  if (config.leaderElect) {
-    // Loaded only when asked for: a single-replica install never touches Leases.
-    const { LeaderElector: Elector } = await import("./io/leader.js");
-    elector = new Elector(kc, {
-      namespace: ownNamespace,
-      name: config.leaseName,
-      identity,
-      logger: log,
-      onStartedLeading: startWork,
-      onStoppedLeading: () => {
-        if (stopping) return;
-        log.error("Lost leadership; exiting so a fresh process can rejoin the election");
-        exitCode = 1;
-        finish();
-      },
+/** Resolves on SIGTERM or SIGINT, or when `stop` is called (lost leadership), with the exit code. */
+function untilStopped(log: Logger): { done: Promise<number>; stop: (code: number) => void } {
+  let stop: (code: number) => void = () => undefined;
+  const done = new Promise<number>((resolve) => (stop = resolve));
+  for (const signal of ["SIGTERM", "SIGINT"] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, "Shutting down");
+      stop(0);
     });
-    void elector.run();
-  } else {
-    startWork();
   }
-  const resync = setInterval(() => {
-    if (leading) enqueue(caches.profiles.list().map((p) => p.metadata.name));
-  }, config.resyncSeconds * 1000);
+  return { done, stop };
+}
 
-  const onSignal = (signal: string) => {
-    log.info({ signal }, "Shutting down");
-    finish();
+/** Runs the operator until SIGTERM/SIGINT; resolves with the exit code. */
+export async function run(config: RunConfig): Promise<number> {
+  const log = createLogger({ level: config.logLevel });
+  const kc = loadKubeConfig({ kubeconfig: config.kubeconfig });
+  const ownNamespace = operatorNamespace(config.namespace);
+  const identity = `${hostname()}_${String(process.pid)}`;
+  const metrics = new Metrics();
+  const caches = createCaches(kc, log, config.profileSelector);
+  // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
+  const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
+  const deps = reconcileDeps(config, kc, caches, transport, metrics, log, ownNamespace, identity);
+  const controller = new ProfileController(caches, {
+    ...config,
+    reconcile: (name) => reconcileProfile(name, deps),
+    log,
+    operatorNamespace: ownNamespace,
+    onProcessed: (_name, seconds, outcome) => metrics.reconcileProcessed(seconds, outcome),
+    onNamespaceSeen: (ns) => metrics.namespaceSeen(ns),
+    onNamespaceGone: (ns) => metrics.namespaceGone(ns),
+    onProfileDeleted: (p) => {
+      deps.memo?.forget(p.metadata.name);
+      deps.inPlace.forget(p.metadata.uid ?? "");
+      deps.verdicts.forget(p.metadata.name);
+      metrics.forgetProfile(p.metadata.name);
+    },
+    synced: () => caches.namespaces.synced(),
+  });
+  let leading = !config.leaderElect;
+  const servers = await startServers(config, caches, metrics, { leading: () => leading, depth: () => controller.depth() });
+
+  log.info({ namespace: ownNamespace, identity, leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
+  await syncCaches(caches, log);
+  const stopped = untilStopped(log);
+  const lead = () => {
+    leading = true;
+    controller.start();
   };
-  process.once("SIGTERM", () => onSignal("SIGTERM"));
-  process.once("SIGINT", () => onSignal("SIGINT"));
-  await finished;
-  stopping = true;
-  clearInterval(resync);
+  // Loaded only when asked for: a single-replica install never touches Leases.
+  const elector = config.leaderElect ? await electLeader(kc, config, ownNamespace, identity, log, lead, () => stopped.stop(1)) : (lead(), undefined);
+
+  const exitCode = await stopped.done;
   // Bounded: a stuck write must not keep a terminating pod past its grace period.
-  await queue.shutdown({ drain: true, timeoutMs: 20_000 });
-  if (elector) await elector.release();
-  await Promise.all(all.map((i) => i.stop()));
+  await controller.stop(20_000);
+  await elector?.release();
+  await Promise.all(Object.values(caches).map((i: Informer<ObjectWithMeta>) => i.stop()));
   transport.close();
   await Promise.all(servers.map((s) => new Promise<void>((r) => (s ? s.close(() => r()) : r()))));
   log.info("Stopped");
   return exitCode;
+}
+
+/** Joins the election on the Lease; `onLost` when leadership is lost (the process then exits so a fresh one rejoins). */
+async function electLeader(kc: KubeConfig, config: RunConfig, namespace: string, identity: string, log: Logger, onLead: () => void, onLost: () => void): Promise<LeaderElector> {
+  const { LeaderElector: Elector } = await import("./io/leader.js");
+  let stopping = false;
+  process.once("SIGTERM", () => (stopping = true));
+  process.once("SIGINT", () => (stopping = true));
+  const elector = new Elector(kc, {
+    namespace,
+    name: config.leaseName,
+    identity,
+    logger: log,
+    onStartedLeading: onLead,
+    onStoppedLeading: () => {
+      if (stopping) return;
+      log.error("Lost leadership; exiting so a fresh process can rejoin the election");
+      onLost();
+    },
+  });
+  void elector.run();
+  return elector;
 }

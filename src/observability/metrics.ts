@@ -55,6 +55,12 @@ export class Metrics implements ReconcileMetrics {
     this.isolationLatency.observe((Date.now() - seen) / 1000);
   }
 
+  /** One reconcile finished: its duration and outcome (success, requeue, retry, error). */
+  reconcileProcessed(seconds: number, outcome: string): void {
+    this.reconcileDuration.observe(seconds);
+    this.reconciles.inc({ result: outcome });
+  }
+
   driftHealed(count: number): void {
     this.driftHeals.inc(count);
   }

@@ -1,0 +1,125 @@
+/**
+ * The profile controller as one unit, the way controller-runtime's manager
+ * reads: it maps cache events to profile names (mappers), feeds them to the
+ * work queue, re-enqueues every profile each resync period, and runs the
+ * reconcile for each name. Its caches are ports (a read view plus event
+ * subscription), so a unit test drives it with fake informers.
+ */
+import type { Logger } from "pino";
+import type { IsolationProfile } from "../api/types.js";
+import type { Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
+import { namespaceKeys, podKeys, policyKeys, profileKeys, ProfileIndex } from "./mappers.js";
+import type { ReadCache } from "./ports.js";
+import { WorkQueue, type HandlerResult, type Outcome } from "./queue.js";
+
+/** A cache that also tells what changed (an informer). */
+export interface EventSource<T> extends ReadCache<T> {
+  on(event: "add" | "update" | "delete", handler: (obj: T, old?: T) => void): void;
+}
+
+export interface ControllerCaches {
+  profiles: EventSource<IsolationProfile>;
+  namespaces: EventSource<Namespace>;
+  pods: EventSource<Pod>;
+  policies: EventSource<NetworkPolicy>;
+}
+
+export interface ControllerOptions {
+  /** One pass of one profile. */
+  reconcile: (name: string) => Promise<HandlerResult>;
+  log: Logger;
+  concurrency: number;
+  /** Handler runs per second and burst of the queue (at least 10 each). */
+  qps: number;
+  burst: number;
+  resyncSeconds: number;
+  /** Pod changes only move pod counts: batched into one pass per profile per this period. */
+  podBatchSeconds: number;
+  /** netfence's own namespace, never selected unless includeSystem. */
+  operatorNamespace: string;
+  /** After every reconcile (metrics). */
+  onProcessed?: (name: string, seconds: number, outcome: Outcome) => void;
+  /** A namespace seen after the caches synced, and one gone (isolation latency). */
+  onNamespaceSeen?: (name: string) => void;
+  onNamespaceGone?: (name: string) => void;
+  /** A profile deleted: per-profile state elsewhere (memos, metric series) can go. */
+  onProfileDeleted?: (profile: IsolationProfile) => void;
+  /** Whether the caches have synced (namespaces seen before are not "new"). */
+  synced?: () => boolean;
+}
+
+export class ProfileController {
+  private readonly queue: WorkQueue;
+  private resync: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(private readonly caches: ControllerCaches, private readonly options: ControllerOptions) {
+    this.queue = new WorkQueue({
+      concurrency: options.concurrency,
+      qps: Math.max(options.qps, 10),
+      burst: Math.max(options.burst, 10),
+      logger: options.log,
+      handler: options.reconcile,
+      ...(options.onProcessed ? { onProcessed: options.onProcessed } : {}),
+    });
+    this.wire(new ProfileIndex(caches.profiles, options.operatorNamespace));
+  }
+
+  private enqueue(keys: readonly string[]): void {
+    for (const key of keys) this.queue.add(key);
+  }
+
+  /** Handlers only compute keys and enqueue; the informer guards them with try/catch. */
+  private wire(index: ProfileIndex): void {
+    const { profiles, namespaces, pods, policies } = this.caches;
+    const o = this.options;
+    profiles.on("add", (p) => this.enqueue([p.metadata.name]));
+    // netfence's own status writes come back as updates: only a change of what it reads re-enqueues.
+    profiles.on("update", (p, old) => this.enqueue(profileKeys(p, old)));
+    profiles.on("delete", (p) => {
+      index.forget(p.metadata.name);
+      o.onProfileDeleted?.(p);
+      this.enqueue([p.metadata.name]);
+    });
+    namespaces.on("add", (ns) => {
+      if (o.synced?.() ?? true) o.onNamespaceSeen?.(ns.metadata.name);
+      this.enqueue(namespaceKeys(index, ns));
+    });
+    namespaces.on("update", (ns, old) => this.enqueue(namespaceKeys(index, ns, old)));
+    namespaces.on("delete", (ns) => {
+      o.onNamespaceGone?.(ns.metadata.name);
+      this.enqueue(namespaceKeys(index, ns));
+    });
+    const podChange = (keys: readonly string[]) => {
+      for (const key of keys) this.queue.addAfter(key, o.podBatchSeconds * 1000);
+    };
+    pods.on("add", (pod) => podChange(podKeys(index, namespaces, pod)));
+    pods.on("update", (pod, old) => podChange(podKeys(index, namespaces, pod, old)));
+    pods.on("delete", (pod) => podChange(podKeys(index, namespaces, pod)));
+    policies.on("add", (p) => this.enqueue(policyKeys(index, namespaces, p)));
+    policies.on("update", (p, old) => this.enqueue(policyKeys(index, namespaces, p, old)));
+    policies.on("delete", (p) => this.enqueue(policyKeys(index, namespaces, p)));
+  }
+
+  /** Starts working (after the caches synced, and when leading): every profile once, then each resync period. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const all = () => this.enqueue(this.caches.profiles.list().map((p) => p.metadata.name));
+    // Queued before the workers start, so a profile an event queued already runs once.
+    all();
+    this.queue.start();
+    this.resync = setInterval(all, this.options.resyncSeconds * 1000);
+  }
+
+  /** Stops taking work and waits for what is in flight, at most `drainMs`. */
+  async stop(drainMs: number): Promise<void> {
+    if (this.resync) clearInterval(this.resync);
+    await this.queue.shutdown({ drain: true, timeoutMs: drainMs });
+  }
+
+  /** Profiles waiting (metrics). */
+  depth(): number {
+    return this.queue.len();
+  }
+}

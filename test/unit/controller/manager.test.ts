@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from "@jest/globals";
+import type { IsolationProfile } from "../../../src/api/types.js";
+import { ProfileController, type EventSource } from "../../../src/controller/manager.js";
+import type { Namespace, NetworkPolicy, Pod } from "../../../src/k8s/objects.js";
+import { silentLogger } from "../../../src/observability/logger.js";
+
+/** An informer without a cluster: objects put in by the test, events emitted by it. */
+class FakeInformer<T extends { metadata: { name: string; namespace?: string } }> implements EventSource<T> {
+  private readonly items = new Map<string, T>();
+  private readonly handlers: Record<string, ((obj: T, old?: T) => void)[]> = { add: [], update: [], delete: [] };
+  get(name: string, namespace?: string): T | undefined {
+    return this.items.get(`${namespace ?? ""}/${name}`);
+  }
+  list(): readonly T[] {
+    return [...this.items.values()];
+  }
+  byNamespace(namespace: string): readonly T[] {
+    return this.list().filter((i) => i.metadata.namespace === namespace);
+  }
+  on(event: "add" | "update" | "delete", handler: (obj: T, old?: T) => void): void {
+    this.handlers[event]?.push(handler);
+  }
+  put(obj: T): void {
+    const key = `${obj.metadata.namespace ?? ""}/${obj.metadata.name}`;
+    const old = this.items.get(key);
+    this.items.set(key, obj);
+    for (const h of this.handlers[old ? "update" : "add"] ?? []) h(obj, old);
+  }
+  remove(obj: T): void {
+    this.items.delete(`${obj.metadata.namespace ?? ""}/${obj.metadata.name}`);
+    for (const h of this.handlers.delete ?? []) h(obj);
+  }
+}
+
+const profile = (name: string, names: string[], generation = 1, status?: object): IsolationProfile =>
+  ({ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name, generation }, spec: { preset: "deny-ingress", namespaces: { names } }, ...(status ? { status } : {}) });
+const namespace = (name: string, labels: Record<string, string> = {}): Namespace => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } } });
+
+function harness() {
+  const caches = { profiles: new FakeInformer<IsolationProfile>(), namespaces: new FakeInformer<Namespace>(), pods: new FakeInformer<Pod>(), policies: new FakeInformer<NetworkPolicy>() };
+  const runs: string[] = [];
+  const deleted: string[] = [];
+  const controller = new ProfileController(caches, {
+    reconcile: (name) => {
+      runs.push(name);
+      return Promise.resolve({});
+    },
+    log: silentLogger(),
+    concurrency: 1,
+    qps: 1000,
+    burst: 1000,
+    resyncSeconds: 3600,
+    podBatchSeconds: 0,
+    operatorNamespace: "netfence-system",
+    onProfileDeleted: (p) => deleted.push(p.metadata.name),
+  });
+  return { caches, runs, deleted, controller };
+}
+
+const settle = async (runs: string[], count: number) => {
+  for (let i = 0; i < 500 && runs.length < count; i++) await new Promise((r) => setTimeout(r, 2));
+};
+
+let current: ProfileController | undefined;
+afterEach(async () => {
+  await current?.stop(100);
+  current = undefined;
+});
+
+describe("ProfileController", () => {
+  it("reconciles nothing before start, then every profile once", async () => {
+    const h = harness();
+    current = h.controller;
+    h.caches.profiles.put(profile("a", ["dev"]));
+    h.caches.profiles.put(profile("b", ["test"]));
+    expect(h.runs).toEqual([]);
+    h.controller.start();
+    await settle(h.runs, 2);
+    expect([...h.runs].sort()).toEqual(["a", "b"]);
+  });
+
+  it.each<[string, (h: ReturnType<typeof harness>) => void, string[]]>([
+    ["a new namespace a profile selects", (h) => h.caches.namespaces.put(namespace("new")), ["a"]],
+    ["a tenant's policy in a selected namespace", (h) => h.caches.policies.put({ metadata: { name: "allow-all", namespace: "dev" }, spec: { podSelector: {} } }), ["a"]],
+    ["a pod relabelled in a selected namespace", (h) => h.caches.pods.put({ metadata: { name: "web", namespace: "dev", labels: { app: "web" } } }), ["a"]],
+    ["a spec change of the profile", (h) => h.caches.profiles.put(profile("a", ["dev", "x"], 2)), ["a"]],
+    ["a label change of a namespace the profile does not select", (h) => h.caches.namespaces.put(namespace("other", { team: "b" })), []],
+    ["a namespace nothing selects", (h) => h.caches.namespaces.put(namespace("other")), []],
+  ])("maps %s to its profile", async (_name, change, expected) => {
+    const h = harness();
+    current = h.controller;
+    h.caches.namespaces.put(namespace("dev"));
+    h.caches.profiles.put(profile("a", ["dev", "new"]));
+    h.controller.start();
+    await settle(h.runs, 1);
+    h.runs.length = 0;
+    change(h);
+    // A marker profile proves the queue got past this change (its run comes after any the change caused).
+    h.caches.profiles.put(profile("zz-marker", []));
+    await settle(h.runs, expected.length + 1);
+    expect(h.runs.filter((r) => r !== "zz-marker")).toEqual(expected);
+  });
+
+  it("does not reconcile again when only the profile's status was written", async () => {
+    const h = harness();
+    current = h.controller;
+    h.caches.profiles.put(profile("a", ["dev"]));
+    h.controller.start();
+    await settle(h.runs, 1);
+    h.caches.profiles.put(profile("a", ["dev"], 1, { observedGeneration: 1 }));
+    h.caches.profiles.put(profile("zz-marker", []));
+    await settle(h.runs, 2);
+    expect(h.runs).toEqual(["a", "zz-marker"]);
+  });
+
+  it("tells when a profile is deleted, and reconciles it (its finalizer)", async () => {
+    const h = harness();
+    current = h.controller;
+    const p = profile("a", ["dev"]);
+    h.caches.profiles.put(p);
+    h.controller.start();
+    await settle(h.runs, 1);
+    h.caches.profiles.remove(p);
+    await settle(h.runs, 2);
+    expect(h.deleted).toEqual(["a"]);
+    expect(h.runs).toEqual(["a", "a"]);
+  });
+});
