@@ -56,8 +56,12 @@ export interface ProfileWriter {
 }
 
 export interface EventRecorder {
-  /** A Kubernetes Event on the profile (best effort, never fails the reconcile). */
-  record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string): void;
+  /**
+   * A Kubernetes Event on the profile (best effort, never fails the reconcile).
+   * A repeated identical event is skipped for a while, unless it reports a
+   * `transition` (a heal, a verdict that changed): each of those is news.
+   */
+  record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string, options?: { transition?: boolean }): void;
 }
 
 export interface ReconcileMetrics {

@@ -208,6 +208,9 @@ function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly Ne
   deps.verdicts.prune(name, new Set(entries.keys()));
 }
 
+/** Events that report a change of state: recorded every time, never skipped as repeats. */
+const TRANSITION = { transition: true } as const;
+
 /** One Bypassed / BypassCleared event per pass that changes a namespace's verdict; none while it stays. */
 function reportTransitions(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, previous: PreviousPass, deps: ReconcileDeps): void {
   const bypassed: NamespaceStatus[] = [];
@@ -220,9 +223,9 @@ function reportTransitions(profile: IsolationProfile, entries: Map<string, Names
   const [first] = bypassed;
   if (first) {
     const detail = bypassed.length === 1 ? `namespace ${first.name} is bypassed: ${first.bypassedBy?.join("; ") ?? ""}` : `${String(bypassed.length)} namespaces are bypassed: ${firstFew(bypassed.map((e) => e.name))}`;
-    deps.events.record(profile, "Warning", "Bypassed", `Other NetworkPolicies admit more than the profile — ${detail}`);
+    deps.events.record(profile, "Warning", "Bypassed", `Other NetworkPolicies admit more than the profile — ${detail}`, TRANSITION);
   }
-  if (cleared.length) deps.events.record(profile, "Normal", "BypassCleared", `Isolated again: nothing beyond the profile reaches the isolated pods in ${firstFew(cleared)}`);
+  if (cleared.length) deps.events.record(profile, "Normal", "BypassCleared", `Isolated again: nothing beyond the profile reaches the isolated pods in ${firstFew(cleared)}`, TRANSITION);
 }
 
 /** A write that landed (what was written, possibly re-planned after a re-read), a conflict, or a failure. */
@@ -318,7 +321,7 @@ async function execute(
   if (heals.length) {
     deps.metrics.driftHealed(heals.length);
     heals.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
-    deps.events.record(profile, "Normal", "DriftHealed", healMessage(heals));
+    deps.events.record(profile, "Normal", "DriftHealed", healMessage(heals), TRANSITION);
   }
 
   let deleted = 0;

@@ -163,7 +163,8 @@ export class KubeProfileWriter implements ProfileWriter {
 /**
  * events.k8s.io/v1 Events on profiles (cluster-scoped, so recorded in the
  * "default" namespace as kubectl describe expects). Identical events within
- * ten minutes are skipped so a hot loop cannot flood the API server.
+ * ten minutes are skipped so a hot loop cannot flood the API server — except
+ * transitions (heals, verdict changes), which state changes already pace.
  */
 export class KubeEventRecorder implements EventRecorder {
   private readonly events: k8s.EventsV1Api;
@@ -173,10 +174,10 @@ export class KubeEventRecorder implements EventRecorder {
     this.events = kc.makeApiClient(k8s.EventsV1Api);
   }
 
-  record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string): void {
+  record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string, options: { transition?: boolean } = {}): void {
     const key = `${profile.metadata.uid ?? profile.metadata.name}/${reason}/${message}`;
     const now = Date.now();
-    if ((this.recent.get(key) ?? 0) > now - this.dedupMs) return;
+    if (!options.transition && (this.recent.get(key) ?? 0) > now - this.dedupMs) return;
     this.recent.set(key, now);
     if (this.recent.size > 10_000) this.recent.clear();
     const event: k8s.EventsV1Event = {
