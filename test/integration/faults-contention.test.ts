@@ -5,7 +5,7 @@ import { policyName } from "../../src/policy/naming.js";
 import { call, callIdempotent, closeTransports, MERGE_PATCH, NP_PATH, pool } from "../../bench/lib/kube.js";
 import { installCrd } from "./crd.js";
 import { eventually, kubeConfig, uniqueName } from "./helpers.js";
-import { Operator } from "./operator.js";
+import { auditEvents, auditMark, Operator } from "./operator.js";
 import { Profiles } from "./profiles.js";
 
 /**
@@ -77,9 +77,16 @@ describe("another client keeps deleting and editing a managed policy", () => {
     console.log(`12 s of fighting: the other client undid netfence ${String(undone)} times; netfence healed ${String(heals)} times`);
     expect(degradedSeen).toBe(true);
     expect(contestedSeen).toBe(true);
-    // Two free heals, then 1, 2, 4, 8 s apart: a hot loop would heal hundreds of times.
-    expect(heals).toBeLessThanOrEqual(10);
-    expect(heals).toBeGreaterThanOrEqual(3);
+    expect(heals).toBeGreaterThanOrEqual(2);
+    // No hot loop: after two free heals, netfence's restores (its creates and replaces; the other
+    // client deletes and patches) are held back by the backoff: at least ~1 s apart, as the audit log shows.
+    await auditMark();
+    const restores = auditEvents((e) => (e.verb === "create" || e.verb === "update") && e.objectRef?.namespace === ns && e.objectRef.name === policyName(name) && (e.responseStatus?.code ?? 0) < 300)
+      .map((e) => Date.parse(e.requestReceivedTimestamp))
+      .sort((a, b) => a - b);
+    const gaps = restores.slice(3).map((t, i) => t - (restores[i + 2] ?? t));
+    expect(gaps.length).toBeGreaterThan(0);
+    expect(gaps.filter((g) => g < 900)).toEqual([]);
 
     // The fight is over: the last change is healed within the cap, and Degraded clears.
     const restored = await eventually(async () => {
@@ -117,7 +124,7 @@ describe("many selected namespaces deleted at once", () => {
     const errors = ((await operator.metric("netfence_reconcile_total", 'result="error"')) ?? 0) - errorsBefore;
     console.log(`50 namespaces deleted at once: ${String(retries)} retried and ${String(errors)} failed reconciles`);
     expect(errors).toBe(0);
-    expect(retries).toBeLessThanOrEqual(3);
+    expect(retries).toBeLessThanOrEqual(3); // a count, not a time: deleted namespaces are not errors to retry
   }, 120_000);
 });
 
