@@ -167,10 +167,12 @@ export const scenario: Scenario = {
           const g2 = patched.metadata.generation ?? g1 + 1;
           const fullAt = nextStatus(profiles, name, readyWith(g2, bypassed), `${name} at generation ${String(g2)} with ${String(bypassed)} bypassed`, 120_000);
           fullMs = (await fullAt) - f0;
+          // The pass that wrote the status, and the one its own status event causes (every memo hit).
+          await sleep(1000);
           const after = await passes(operator);
-          fullPassMs = meanPassMs(before, after);
+          fullPassMs = (after.sum - before.sum) * 1000;
           fullPassCount = after.count - before.count;
-          progress(`bypass: full verdict ${fullMs.toFixed(0)} ms (operator passes: ${String(fullPassCount)}, mean ${fullPassMs.toFixed(0)} ms)`);
+          progress(`bypass: full verdict ${fullMs.toFixed(0)} ms (operator passes in the window: ${String(fullPassCount)}, ${fullPassMs.toFixed(0)} ms in all; histogram ${JSON.stringify(before)} → ${JSON.stringify(after)})`);
 
           progress("bypass: sampling operator RSS for 15 s");
           await sleep(3000);
@@ -221,12 +223,12 @@ export const scenario: Scenario = {
       ["figure", "measured", "target", "ratio"],
       [
         ["full verdict ms (PATCH → status)", fullMs.toFixed(0), "2000", (fullMs / 2000).toFixed(3)],
-        [`  operator pass ms (mean of ${String(fullPassCount)})`, fullPassMs.toFixed(0), "", ""],
+        [`  operator reconcile ms (${String(fullPassCount)} passes, sum)`, fullPassMs.toFixed(0), "", ""],
         [`one change → verdict p50 ms (${String(latencies.length)})`, p50.toFixed(0), "", ""],
         ["one change → verdict p99 ms", p99.toFixed(0), "100", (p99 / 100).toFixed(3)],
         ["  → Bypassed p50 / p99 ms", `${percentile(toBypassed, 50).toFixed(0)} / ${percentile(toBypassed, 99).toFixed(0)}`, "", ""],
         ["  → Isolated p50 / p99 ms", `${percentile(toIsolated, 50).toFixed(0)} / ${percentile(toIsolated, 99).toFixed(0)}`, "", ""],
-        ["  operator pass ms (mean)", samplePassMs.toFixed(0), "", ""],
+        ["  operator reconcile ms per pass (mean)", samplePassMs.toFixed(0), "", ""],
         ["RSS MiB (median of 15 s)", rss.toFixed(1), "200", (rss / 200).toFixed(3)],
         ["RSS peak MiB / heap used MiB", `${peak.toFixed(1)} / ${heapMiB.toFixed(1)}`, "", ""],
         ["rollout s (create → Ready, bypassed counted)", secs(rolloutMs), "", ""],
@@ -237,7 +239,8 @@ export const scenario: Scenario = {
       bypass_expected_bypassed: bypassed,
       bypass_full_ms: round(fullMs, 1),
       bypass_full_ratio: round(fullMs / 2000, 3),
-      bypass_full_pass_ms: round(fullPassMs, 1),
+      bypass_full_reconcile_ms: round(fullPassMs, 1),
+      bypass_full_passes: fullPassCount,
       bypass_verdict_p50_ms: round(p50, 1),
       bypass_verdict_p99_ms: round(p99, 1),
       bypass_verdict_ratio: round(p99 / 100, 3),
