@@ -51,7 +51,7 @@ function defaultPlan(large: number): [string, string[]][] {
     ["converge", ["--namespaces", String(large)]],
     ["memory", ["--namespaces", String(large)]],
     // Last: it adds a tenant policy to each of the large pool's namespaces (deleted again at its end).
-    ["bypass", ["--namespaces", String(large)]],
+    ["bypass", ["--namespaces", String(large), "--pods-per-namespace", "2"]],
   ];
 }
 

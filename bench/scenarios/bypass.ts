@@ -110,13 +110,16 @@ const meanPassMs = (a: { sum: number; count: number }, b: { sum: number; count: 
 
 export const scenario: Scenario = {
   name: "bypass",
-  description: "effective isolation: full verdict, one policy change → verdict, RSS with N tenant policies (options: --namespaces 10000 --samples 100)",
+  description: "effective isolation: full verdict, one policy change → verdict, RSS with N tenant policies (options: --namespaces 10000 --samples 100 --pods-per-namespace 0)",
   async run(args) {
-    const { values } = parseArgs({ args, options: { namespaces: { type: "string", default: "10000" }, samples: { type: "string", default: "100" } } });
+    const { values } = parseArgs({ args, options: { namespaces: { type: "string", default: "10000" }, samples: { type: "string", default: "100" }, "pods-per-namespace": { type: "string", default: "0" } } });
     const n = Number(values.namespaces);
     const samples = Number(values.samples);
+    const perNs = Number(values["pods-per-namespace"]);
     const env = await benchEnv();
     const selector = await env.ensureNamespaces(n);
+    // The memory scenario's pods, so the RSS can be compared with its rss_mib (a no-op when they exist).
+    if (perNs > 0) await env.ensurePods(n, perNs);
     const bypassed = expectedBypassed(n);
     progress(`bypass: creating ${String(n)} tenant policies (${String(bypassed)} bypassing)`);
     const tenantMs = await ensureTenantPolicies(env, n);
@@ -217,7 +220,7 @@ export const scenario: Scenario = {
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
     const peak = Math.max(...rssSamples);
-    console.log(`\nbypass: ${String(n)} namespaces, ${String(n)} generated + ${String(n)} tenant NetworkPolicies (${String(bypassed)} bypassing: every ${String(BYPASS_EVERY)}th), one allow-same-namespace profile; ${describeLimits(DEFAULT_LIMITS)}`);
+    console.log(`\nbypass: ${String(n)} namespaces, ${String(n)} generated + ${String(n)} tenant NetworkPolicies (${String(bypassed)} bypassing: every ${String(BYPASS_EVERY)}th), ${perNs > 0 ? String(n * perNs) : "no (or earlier scenarios')"} pods, one allow-same-namespace profile; ${describeLimits(DEFAULT_LIMITS)}`);
     console.log(`operator NODE_OPTIONS: ${nodeOptions || "(none)"}\n`);
     table(
       ["figure", "measured", "target", "ratio"],
@@ -236,6 +239,7 @@ export const scenario: Scenario = {
     );
     return {
       bypass_namespaces: n,
+      bypass_pods_per_namespace: perNs,
       bypass_expected_bypassed: bypassed,
       bypass_full_ms: round(fullMs, 1),
       bypass_full_ratio: round(fullMs / 2000, 3),
