@@ -49,9 +49,10 @@ function defaultPlan(large: number): [string, string[]][] {
     ["newns", ["--namespaces", "2000"]],
     ["steady", ["--namespaces", "2000"]],
     ["converge", ["--namespaces", String(large)]],
+    // Before memory, whose profile stays (a second profile and N more policies would change what bypass measures);
+    // bypass deletes its profile, policies and tenant policies, and creates no pods here, so memory runs as before.
+    ["bypass", ["--namespaces", String(large)]],
     ["memory", ["--namespaces", String(large)]],
-    // Last: it adds a tenant policy to each of the large pool's namespaces (deleted again at its end).
-    ["bypass", ["--namespaces", String(large), "--pods-per-namespace", "2"]],
   ];
 }
 
