@@ -93,17 +93,18 @@ describe("the local control plane", () => {
       },
     });
     await core.deleteNamespacedConfigMap({ namespace: ns, name: owner.metadata!.name!, propagationPolicy: "Background" });
-    await eventually(() => gone(() => core.readNamespacedConfigMap({ namespace: ns, name: dependentName })), "the dependent to be garbage-collected", 60_000, 250);
-  });
+    await eventually(() => gone(() => core.readNamespacedConfigMap({ namespace: ns, name: dependentName })), "the dependent to be garbage-collected", 300_000, 250);
+  }, 320_000);
 
   it("deletes a namespace together with its contents", async () => {
     const doomed = uniqueName("doomed");
     await core.createNamespace({ body: { metadata: { name: doomed } } });
     await net.createNamespacedNetworkPolicy({ namespace: doomed, body: denyAll("inside") });
     await core.deleteNamespace({ name: doomed });
-    await eventually(() => gone(() => core.readNamespace({ name: doomed })), "the namespace controller to finish the namespace", 60_000, 250);
+    // The namespace controller works through every namespace the parallel test files delete (thousands in the fault suite): a generous deadline.
+    await eventually(() => gone(() => core.readNamespace({ name: doomed })), "the namespace controller to finish the namespace", 300_000, 250);
     await expect(net.readNamespacedNetworkPolicy({ namespace: doomed, name: "inside" })).rejects.toMatchObject({ code: 404 });
-  });
+  }, 320_000);
 
   it("serves a CustomResourceDefinition with a status subresource", async () => {
     const group = `${uniqueName("g")}.test.netfence.io`;
