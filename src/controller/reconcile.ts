@@ -205,7 +205,7 @@ function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly Ne
       bypassedBy: verdict.bypassedBy.slice(0, LIMITS.bypassedBy),
     });
   }
-  deps.verdicts.prune(name, new Set(entries.keys()));
+  deps.verdicts.prune(name, entries);
 }
 
 /** Events that report a change of state: recorded every time, never skipped as repeats. */

@@ -47,8 +47,8 @@ export class VerdictMemo {
     return entry.verdict.state === "Isolated" ? ISOLATED : { state: "Bypassed", bypassedBy: entry.verdict.bypassedBy.map(formatBypass) };
   }
 
-  /** Drops namespaces of the profile that are not in `keep` (deselected, deleted). */
-  prune(profileName: string, keep: ReadonlySet<string>): void {
+  /** Drops namespaces of the profile that are not in `keep` (deselected, deleted); a lookup per pass, no copy. */
+  prune(profileName: string, keep: { readonly size: number; has(namespace: string): boolean }): void {
     const byNamespace = this.profiles.get(profileName);
     if (!byNamespace || byNamespace.size <= keep.size) return;
     for (const ns of byNamespace.keys()) if (!keep.has(ns)) byNamespace.delete(ns);
