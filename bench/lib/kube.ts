@@ -6,20 +6,9 @@ import type { KubeConfig } from "@kubernetes/client-node";
 import { KeepAliveJson } from "../../src/io/client.js";
 import { classify } from "../../src/io/errors.js";
 import { TokenBucket } from "../../src/lib/ratelimit.js";
+import { pool } from "../../src/lib/pool.js";
 
-/** Runs `fn` over items with at most `limit` in flight (the operator's own pool, same semantics). */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T, i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
+export { pool };
 
 const transports = new Map<KubeConfig, KeepAliveJson>();
 

@@ -13,6 +13,7 @@ import { policyName, profileLabelValue } from "../policy/naming.js";
 import { isOwnedBy, planChanges, planOne, type DriftKind, type Plan, type PlannedWrite, type ProfileRef } from "../policy/plan.js";
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
+import { pool } from "../lib/pool.js";
 import { computeStatus, firstFew, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
 import type { InPlaceLedger, PreviousPass } from "./in-place.js";
@@ -53,20 +54,6 @@ export interface ReconcileResult {
 }
 
 const DONE: ReconcileResult = {};
-
-/** Runs `fn` over items with at most `limit` in flight; results in input order. */
-export async function pool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 const policies = (n: number) => `${String(n)} NetworkPolic${n === 1 ? "y" : "ies"}`;
 const key = (p: NetworkPolicy) => `${p.metadata.namespace ?? ""}/${p.metadata.name}`;
