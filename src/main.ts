@@ -191,7 +191,7 @@ export async function run(config: RunConfig): Promise<number> {
   const deps = reconcileDeps(config, kc, caches, transport, metrics, log, ownNamespace, identity);
   const controller = new ProfileController(caches, {
     ...config,
-    reconcile: (name) => reconcileProfile(name, deps),
+    reconcile: (name, rejudge) => reconcileProfile(name, deps, rejudge),
     log,
     operatorNamespace: ownNamespace,
     onProcessed: (_name, seconds, outcome) => metrics.reconcileProcessed(seconds, outcome),

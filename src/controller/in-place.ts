@@ -1,17 +1,22 @@
 /**
- * What each profile's previous pass left, per namespace: whether its policy
- * was in place, and the namespace's state — the complete list behind
- * status.namespaces (which keeps at most 100). A desired policy that is
- * missing now but was in place then was deleted by someone else (drift); one
- * that was not (a new namespace, a namespace selected again after netfence
- * deleted its policy) is simply created. A state that differs from the
- * previous one is a transition (the Bypassed / BypassCleared events).
+ * What each profile's previous pass left, per namespace: its status entry
+ * (the complete list behind status.namespaces, which keeps at most 100), and
+ * the status netfence last wrote.
+ *
+ * - A desired policy that is missing now but was in place then was deleted by
+ *   someone else (drift); one that was not (a new namespace, a namespace
+ *   selected again after netfence deleted its policy) is simply created.
+ * - A state that differs from the previous one is a transition (the Bypassed /
+ *   BypassCleared events).
+ * - A clean pass (nothing failed, held back or left to clean up) of the
+ *   current generation lets a change of another NetworkPolicy re-judge its
+ *   own namespace only, starting from these entries.
  *
  * Keyed by namespace uid as well as name, so a namespace deleted and created
  * again under the same name starts afresh. After a restart the ledger is
  * empty and the profile's written status stands in for it.
  */
-import type { IsolationProfile, NamespaceState, NamespaceStatus } from "../api/types.js";
+import type { IsolationProfile, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 import type { Namespace } from "../k8s/objects.js";
 
 const IN_PLACE: ReadonlySet<NamespaceState> = new Set(["Isolated", "Contested", "Bypassed"]);
@@ -23,21 +28,35 @@ export interface PreviousPass {
   state: (namespace: string) => NamespaceState | undefined;
 }
 
-interface Seen {
-  uid: string;
-  state: NamespaceState;
+/** A pass whose result is complete: every selected namespace judged, nothing to retry. */
+export interface CleanPass {
+  /** `uid/generation` of the profile it ran for. */
+  version: string;
+  /** namespace → its entry; updated in place by a pass that re-judges some namespaces. */
+  entries: Map<string, NamespaceStatus>;
+  /** namespace → its uid then. */
+  uids: ReadonlyMap<string, string>;
+  isolatedPods: number;
+}
+
+interface Pass {
+  entries: Map<string, NamespaceStatus>;
+  uids: Map<string, string>;
+  clean?: CleanPass;
 }
 
 export class InPlaceLedger {
-  /** profile uid → namespace name → what the previous pass left there. */
-  private readonly byProfile = new Map<string, Map<string, Seen>>();
+  /** profile uid → what its previous pass left. */
+  private readonly byProfile = new Map<string, Pass>();
+  /** profile uid → the status netfence wrote last (the cache may not show it yet). */
+  private readonly written = new Map<string, IsolationProfileStatus>();
 
   previous(profile: IsolationProfile, namespaces: ReadonlyMap<string, Namespace>): PreviousPass {
     const known = this.byProfile.get(profile.metadata.uid ?? "");
     if (known) {
-      const seen = (name: string): Seen | undefined => {
-        const s = known.get(name);
-        return s && (s.uid === "" || s.uid === (namespaces.get(name)?.metadata.uid ?? "")) ? s : undefined;
+      const seen = (name: string): NamespaceStatus | undefined => {
+        const uid = known.uids.get(name) ?? "";
+        return uid === "" || uid === (namespaces.get(name)?.metadata.uid ?? "") ? known.entries.get(name) : undefined;
       };
       return { wasInPlace: (name) => IN_PLACE.has(seen(name)?.state ?? "Pending"), state: (name) => seen(name)?.state };
     }
@@ -45,14 +64,40 @@ export class InPlaceLedger {
     return { wasInPlace: (name) => IN_PLACE.has(written.get(name) ?? "Pending"), state: (name) => written.get(name) };
   }
 
-  /** What this pass left (its status entries). */
-  record(profile: IsolationProfile, entries: Iterable<NamespaceStatus>, namespaces: ReadonlyMap<string, Namespace>): void {
-    const seen = new Map<string, Seen>();
-    for (const e of entries) seen.set(e.name, { uid: namespaces.get(e.name)?.metadata.uid ?? "", state: e.state });
-    this.byProfile.set(profile.metadata.uid ?? "", seen);
+  /**
+   * What this pass left: its status entries (kept, not copied). `clean` when
+   * the pass completed with nothing to retry, at this profile version.
+   */
+  record(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, namespaces: ReadonlyMap<string, Namespace>, clean?: { version: string; isolatedPods: number }): void {
+    const uids = new Map<string, string>();
+    for (const name of entries.keys()) uids.set(name, namespaces.get(name)?.metadata.uid ?? "");
+    const pass: Pass = { entries, uids };
+    if (clean) pass.clean = { ...clean, entries, uids };
+    this.byProfile.set(profile.metadata.uid ?? "", pass);
+  }
+
+  /** The previous pass, if it was clean and ran for this version of the profile. */
+  cleanPass(profile: IsolationProfile, version: string): CleanPass | undefined {
+    const clean = this.byProfile.get(profile.metadata.uid ?? "")?.clean;
+    return clean?.version === version ? clean : undefined;
+  }
+
+  /** A partial pass could not finish: the next one must be a full pass. */
+  dirty(profile: IsolationProfile): void {
+    const pass = this.byProfile.get(profile.metadata.uid ?? "");
+    if (pass) delete pass.clean;
+  }
+
+  lastWritten(profile: IsolationProfile): IsolationProfileStatus | undefined {
+    return this.written.get(profile.metadata.uid ?? "");
+  }
+
+  wrote(profile: IsolationProfile, status: IsolationProfileStatus): void {
+    this.written.set(profile.metadata.uid ?? "", status);
   }
 
   forget(profileUid: string): void {
     this.byProfile.delete(profileUid);
+    this.written.delete(profileUid);
   }
 }

@@ -25,8 +25,12 @@ export interface ControllerCaches {
 }
 
 export interface ControllerOptions {
-  /** One pass of one profile. */
-  reconcile: (name: string) => Promise<HandlerResult>;
+  /**
+   * One pass of one profile. `rejudge`: only NetworkPolicies the profile does
+   * not own changed since the last pass, in these namespaces; absent: anything
+   * may have changed (a full pass).
+   */
+  reconcile: (name: string, rejudge?: ReadonlySet<string>) => Promise<HandlerResult>;
   log: Logger;
   concurrency: number;
   /** Handler runs per second and burst of the queue (at least 10 each). */
@@ -48,8 +52,12 @@ export interface ControllerOptions {
   synced?: () => boolean;
 }
 
+const FULL = "full";
+
 export class ProfileController {
   private readonly queue: WorkQueue;
+  /** Per queued profile: the namespaces to judge again, or FULL. Taken when its pass starts. */
+  private readonly scopes = new Map<string, Set<string> | typeof FULL>();
   private resync: NodeJS.Timeout | undefined;
   private started = false;
 
@@ -59,14 +67,37 @@ export class ProfileController {
       qps: Math.max(options.qps, 10),
       burst: Math.max(options.burst, 10),
       logger: options.log,
-      handler: options.reconcile,
+      handler: (name) => {
+        const scope = this.scopes.get(name);
+        this.scopes.delete(name);
+        return options.reconcile(name, scope instanceof Set ? scope : undefined);
+      },
       ...(options.onProcessed ? { onProcessed: options.onProcessed } : {}),
     });
     this.wire(new ProfileIndex(caches.profiles, options.operatorNamespace));
   }
 
+  /** Queues full passes. */
   private enqueue(keys: readonly string[]): void {
-    for (const key of keys) this.queue.add(key);
+    for (const key of keys) {
+      this.scopes.set(key, FULL);
+      this.queue.add(key);
+    }
+  }
+
+  /** Queues passes that judge `namespace` again (unless a full pass is queued already). */
+  private enqueueRejudge(keys: readonly string[], namespace: string): void {
+    for (const key of keys) {
+      const scope = this.scopes.get(key);
+      if (scope === undefined) this.scopes.set(key, new Set([namespace]));
+      else if (scope !== FULL) scope.add(namespace);
+      this.queue.add(key);
+    }
+  }
+
+  private policyChanged(policy: NetworkPolicy, keys: { owners: string[]; rejudge: string[] }): void {
+    this.enqueue(keys.owners);
+    this.enqueueRejudge(keys.rejudge, policy.metadata.namespace ?? "");
   }
 
   /** Handlers only compute keys and enqueue; the informer guards them with try/catch. */
@@ -91,14 +122,17 @@ export class ProfileController {
       this.enqueue(namespaceKeys(index, ns));
     });
     const podChange = (keys: readonly string[]) => {
-      for (const key of keys) this.queue.addAfter(key, o.podBatchSeconds * 1000);
+      for (const key of keys) {
+        this.scopes.set(key, FULL);
+        this.queue.addAfter(key, o.podBatchSeconds * 1000);
+      }
     };
     pods.on("add", (pod) => podChange(podKeys(index, namespaces, pod)));
     pods.on("update", (pod, old) => podChange(podKeys(index, namespaces, pod, old)));
     pods.on("delete", (pod) => podChange(podKeys(index, namespaces, pod)));
-    policies.on("add", (p) => this.enqueue(policyKeys(index, namespaces, p)));
-    policies.on("update", (p, old) => this.enqueue(policyKeys(index, namespaces, p, old)));
-    policies.on("delete", (p) => this.enqueue(policyKeys(index, namespaces, p)));
+    policies.on("add", (p) => this.policyChanged(p, policyKeys(index, namespaces, p)));
+    policies.on("update", (p, old) => this.policyChanged(p, policyKeys(index, namespaces, p, old)));
+    policies.on("delete", (p) => this.policyChanged(p, policyKeys(index, namespaces, p)));
   }
 
   /** Starts working (after the caches synced, and when leading): every profile once, then each resync period. */

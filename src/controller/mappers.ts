@@ -95,12 +95,13 @@ function owningProfile(policy: NetworkPolicy | undefined): string | undefined {
 
 /**
  * A NetworkPolicy changed or vanished: the profile it belongs to (old and new
- * versions), and every profile selecting its namespace (any policy there can
- * bypass them, or stop doing so).
+ * versions) needs a full pass; every other profile selecting its namespace
+ * only needs that namespace judged again (any policy there can bypass them,
+ * or stop doing so).
  */
-export function policyKeys(index: ProfileIndex, namespaces: ReadCache<Namespace>, policy: NetworkPolicy, old?: NetworkPolicy): string[] {
-  const names = new Set([owningProfile(policy), owningProfile(old)]);
+export function policyKeys(index: ProfileIndex, namespaces: ReadCache<Namespace>, policy: NetworkPolicy, old?: NetworkPolicy): { owners: string[]; rejudge: string[] } {
+  const owners = [...new Set([owningProfile(policy), owningProfile(old)])].filter((n): n is string => typeof n === "string" && n.length > 0);
   const ns = namespaces.get(policy.metadata.namespace ?? "");
-  if (ns) for (const name of index.profilesSelecting(ns)) names.add(name);
-  return [...names].filter((n): n is string => typeof n === "string" && n.length > 0);
+  const rejudge = ns ? index.profilesSelecting(ns).filter((name) => !owners.includes(name)) : [];
+  return { owners, rejudge };
 }

@@ -60,6 +60,12 @@ export class PassMemo {
     return out;
   }
 
+  /** The policy rendered for one namespace at this version, if a pass rendered it. */
+  rendered(profile: string, version: string, namespace: string): NetworkPolicy | undefined {
+    const e = this.profiles.get(profile);
+    return e?.version === version ? e.rendered.get(namespace) : undefined;
+  }
+
   /** planChanges, with existing policies already verified at their current resourceVersion taken as unchanged. */
   plan(profile: ProfileRef, version: string, desired: readonly NetworkPolicy[], existing: readonly NetworkPolicy[], wasInPlace?: (namespace: string) => boolean): Plan {
     const entry = this.entry(profile.name, version);

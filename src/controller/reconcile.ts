@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import { FINALIZER, LABEL_PROFILE, LIMITS } from "../api/constants.js";
 import { formatIssues, parseProfile } from "../api/parse.js";
-import type { IsolationProfile, NamespaceStatus, ParsedProfile } from "../api/types.js";
+import type { IsolationProfile, IsolationProfileStatus, NamespaceState, NamespaceStatus, ParsedProfile } from "../api/types.js";
 import type { Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
 import { selectNamespaces } from "../policy/namespaces.js";
 import { policyName, profileLabelValue } from "../policy/naming.js";
@@ -83,7 +83,14 @@ function existingPolicies(deps: ReconcileDeps, owned: NetworkPolicy[], desired: 
   return extra.length ? [...owned, ...extra] : owned;
 }
 
-export async function reconcileProfile(name: string, deps: ReconcileDeps): Promise<ReconcileResult> {
+/**
+ * One pass over the profile `name`. `rejudge`: the only change since the
+ * previous pass is to NetworkPolicies in these namespaces that the profile
+ * does not own (a tenant's, another profile's): when that pass was clean and
+ * of this generation, only their verdicts are judged again and only their
+ * status entries change. Anything else, or no such pass: a full pass.
+ */
+export async function reconcileProfile(name: string, deps: ReconcileDeps, rejudge?: ReadonlySet<string>): Promise<ReconcileResult> {
   const profile = deps.profiles.get(name);
   if (!profile) return DONE;
   if (profile.metadata.deletionTimestamp) return finalize(profile, deps);
@@ -104,7 +111,56 @@ export async function reconcileProfile(name: string, deps: ReconcileDeps): Promi
     deps.events.record(profile, "Warning", "InvalidSpec", message);
     return writeStatus(deps, profile, invalidSpecStatus(profile.status, generation, message, now));
   }
+  if (rejudge) {
+    const partial = await rejudgeNamespaces(profile, parsed.value, rejudge, deps, now);
+    if (partial) return partial;
+  }
   return enforce(profile, parsed.value, deps, generation, now);
+}
+
+const versionOf = (profile: IsolationProfile) => `${profile.metadata.uid ?? ""}/${String(profile.metadata.generation ?? 0)}`;
+
+/**
+ * Judges the namespaces in `scope` again, starting from the previous clean
+ * pass of this generation: O(scope) verdicts, then one status computed from
+ * the kept entries. Undefined when a full pass is needed instead.
+ */
+async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfile, scope: ReadonlySet<string>, deps: ReconcileDeps, now: string): Promise<ReconcileResult | undefined> {
+  const version = versionOf(profile);
+  const pass = parsed.spec.mode === "Enforce" ? deps.inPlace.cleanPass(profile, version) : undefined;
+  if (!pass) return undefined;
+  const name = profile.metadata.name;
+  const before = new Map<string, NamespaceState>();
+  for (const namespace of scope) {
+    const entry = pass.entries.get(namespace);
+    // Not selected, or the policy is not in place: other policies do not change what the pass found.
+    if (!entry || (entry.state !== "Isolated" && entry.state !== "Bypassed")) continue;
+    const ns = deps.namespaces.get(namespace);
+    if (!ns || ns.metadata.deletionTimestamp || (ns.metadata.uid ?? "") !== (pass.uids.get(namespace) ?? "")) return undefined;
+    const desired = deps.memo?.rendered(name, version, namespace) ?? renderProfile(parsed, [ns], deps.render)[0];
+    if (!desired) return undefined;
+    const next = judge(name, { name: namespace, state: "Isolated", policy: entry.policy }, desired, deps);
+    if (sameJson(next, entry)) continue;
+    before.set(namespace, entry.state);
+    pass.entries.set(namespace, next);
+    if (next.state !== entry.state) {
+      const pods = isolatedPodsIn(parsed, namespace, deps);
+      pass.isolatedPods += next.state === "Isolated" ? pods : -pods;
+    }
+  }
+  if (before.size === 0) return DONE;
+  reportTransitions(profile, [...before.keys()].map((ns) => pass.entries.get(ns) as NamespaceStatus), (ns) => before.get(ns), deps);
+  deps.metrics.namespaceStates(name, pass.entries.values());
+  const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [] };
+  const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
+  if (written.retry) deps.inPlace.dirty(profile);
+  return written;
+}
+
+function isolatedPodsIn(parsed: ParsedProfile, namespace: string, deps: ReconcileDeps): number {
+  let n = 0;
+  for (const pod of deps.pods.byNamespace(namespace)) if (matchesSelector(parsed.spec.podSelector, pod.metadata.labels)) n++;
+  return n;
 }
 
 type SetState = (namespace: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) => void;
@@ -115,7 +171,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   const selected = selectNamespaces(spec, all, { operatorNamespace: deps.render.operatorNamespace });
   const active = selected.filter((ns) => !ns.metadata.deletionTimestamp);
   const byName = new Map(active.map((ns) => [ns.metadata.name, ns]));
-  const version = `${profile.metadata.uid ?? ""}/${String(generation)}`;
+  const version = versionOf(profile);
   const ref = refOf(profile);
   const desired = deps.memo ? deps.memo.render(profile.metadata.name, version, parsed, active, deps.render) : renderProfile(parsed, active, deps.render);
   const existing = existingPolicies(deps, ownedPolicies(deps, profile), desired);
@@ -149,16 +205,12 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     cleanup = outcome.cleanup;
     failures.count += cleanup.length;
     judgeEffectiveIsolation(profile, desired, entries, deps);
-    reportTransitions(profile, entries, previous, deps);
-    deps.inPlace.record(profile, entries.values(), byName);
+    reportTransitions(profile, entries.values(), previous.state, deps);
   }
   deps.metrics.namespaceStates(profile.metadata.name, entries.values());
 
   let isolatedPods = 0;
-  for (const e of entries.values()) {
-    if (e.state !== "Isolated") continue;
-    for (const pod of deps.pods.byNamespace(e.name)) if (matchesSelector(spec.podSelector, pod.metadata.labels)) isolatedPods++;
-  }
+  for (const e of entries.values()) if (e.state === "Isolated") isolatedPods += isolatedPodsIn(parsed, e.name, deps);
   const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup };
   if (active.length === 0) outcome.emptySelectionReason = emptySelectionReason(parsed, all);
   const conflicts = [...entries.values()].filter((e) => e.state === "Conflict").map((e) => e.name);
@@ -168,6 +220,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   // Every failed write is retried with the queue's per-key backoff, retryable or not (RBAC or a webhook may be fixed meanwhile).
   const retry = failures.count > 0 || written.retry === true;
+  if (spec.mode === "Enforce") deps.inPlace.record(profile, entries, byName, retry || requeueAfterMs !== undefined ? undefined : { version, isolatedPods });
   return retry || requeueAfterMs === undefined ? { retry } : { requeueAfterMs };
 }
 
@@ -182,28 +235,34 @@ function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly Ne
     const namespace = policy.metadata.namespace ?? "";
     const entry = entries.get(namespace);
     if (entry?.state !== "Isolated") continue;
-    const verdict = deps.verdicts.verdict(name, policy, deps.policies.byNamespace(namespace));
-    if (verdict.state === "Isolated") continue;
-    const count = verdict.bypassedBy.length;
-    entries.set(namespace, {
-      ...entry,
-      state: "Bypassed",
-      message: `${String(count)} rule${count === 1 ? "" : "s"} of other NetworkPolicies admit${count === 1 ? "s" : ""} more than the profile`,
-      bypassedBy: verdict.bypassedBy.slice(0, LIMITS.bypassedBy),
-    });
+    const judged = judge(name, entry, policy, deps);
+    if (judged !== entry) entries.set(namespace, judged);
   }
   deps.verdicts.prune(name, entries);
+}
+
+/** An Isolated entry as the namespace's policies leave it: the same entry, or Bypassed naming the widening rules. */
+function judge(profileName: string, entry: NamespaceStatus, desired: NetworkPolicy, deps: ReconcileDeps): NamespaceStatus {
+  const verdict = deps.verdicts.verdict(profileName, desired, deps.policies.byNamespace(desired.metadata.namespace ?? ""));
+  if (verdict.state === "Isolated") return entry;
+  const count = verdict.bypassedBy.length;
+  return {
+    ...entry,
+    state: "Bypassed",
+    message: `${String(count)} rule${count === 1 ? "" : "s"} of other NetworkPolicies admit${count === 1 ? "s" : ""} more than the profile`,
+    bypassedBy: verdict.bypassedBy.slice(0, LIMITS.bypassedBy),
+  };
 }
 
 /** Events that report a change of state: recorded every time, never skipped as repeats. */
 const TRANSITION = { transition: true } as const;
 
 /** One Bypassed / BypassCleared event per pass that changes a namespace's verdict; none while it stays. */
-function reportTransitions(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, previous: PreviousPass, deps: ReconcileDeps): void {
+function reportTransitions(profile: IsolationProfile, entries: Iterable<NamespaceStatus>, previousState: PreviousPass["state"], deps: ReconcileDeps): void {
   const bypassed: NamespaceStatus[] = [];
   const cleared: string[] = [];
-  for (const e of entries.values()) {
-    const before = previous.state(e.name);
+  for (const e of entries) {
+    const before = previousState(e.name);
     if (e.state === "Bypassed" && before !== "Bypassed") bypassed.push(e);
     else if (e.state === "Isolated" && before === "Bypassed") cleared.push(e.name);
   }
@@ -353,13 +412,20 @@ function emptySelectionReason(parsed: ParsedProfile, all: readonly Namespace[]):
   return { reason: "NoNamespacesSelected", message: "spec.namespaces matches no namespace yet; namespaces that match later are isolated when they appear" };
 }
 
-async function writeStatus(deps: ReconcileDeps, profile: IsolationProfile, status: IsolationProfile["status"]): Promise<ReconcileResult> {
-  if (sameJson(profile.status, status)) return DONE;
-  const result = await deps.profileWriter.writeStatus(profile, status ?? {});
+/**
+ * Writes the status unless the API server already has it: the cached profile
+ * shows it and it is what netfence wrote last (the cache may not show that
+ * write yet; its own status echo does not bring the profile back).
+ */
+async function writeStatus(deps: ReconcileDeps, profile: IsolationProfile, status: IsolationProfileStatus): Promise<ReconcileResult> {
+  const last = deps.inPlace.lastWritten(profile);
+  if (sameJson(profile.status, status) && (last === undefined || sameJson(last, status))) return DONE;
+  const result = await deps.profileWriter.writeStatus(profile, status);
   if (!result.ok) {
     deps.log.warn({ isolationProfile: profile.metadata.name, err: result.message }, "Could not write status; retrying");
     return { retry: true };
   }
+  deps.inPlace.wrote(profile, status);
   return DONE;
 }
 

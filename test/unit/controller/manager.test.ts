@@ -34,16 +34,20 @@ class FakeInformer<T extends { metadata: { name: string; namespace?: string } }>
 
 const profile = (name: string, names: string[], generation = 1, status?: object): IsolationProfile =>
   ({ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name, generation }, spec: { preset: "deny-ingress", namespaces: { names } }, ...(status ? { status } : {}) });
+const tenant = (ns: string): NetworkPolicy => ({ metadata: { name: "allow-all", namespace: ns }, spec: { podSelector: {} } });
 const namespace = (name: string, labels: Record<string, string> = {}): Namespace => ({ metadata: { name, labels: { "kubernetes.io/metadata.name": name, ...labels } } });
 
 function harness() {
   const caches = { profiles: new FakeInformer<IsolationProfile>(), namespaces: new FakeInformer<Namespace>(), pods: new FakeInformer<Pod>(), policies: new FakeInformer<NetworkPolicy>() };
   const runs: string[] = [];
   const deleted: string[] = [];
+  /** While set, the run of profile "busy" waits for it: the one worker is occupied and keys wait in the queue. */
+  const gate: { release?: () => void } = {};
   const controller = new ProfileController(caches, {
-    reconcile: (name) => {
-      runs.push(name);
-      return Promise.resolve({});
+    reconcile: async (name, rejudge) => {
+      runs.push(rejudge ? `${name} rejudge ${[...rejudge].join(",")}` : name);
+      if (name === "busy") await new Promise<void>((resolve) => (gate.release = resolve));
+      return {};
     },
     log: silentLogger(),
     concurrency: 1,
@@ -54,7 +58,7 @@ function harness() {
     operatorNamespace: "netfence-system",
     onProfileDeleted: (p) => deleted.push(p.metadata.name),
   });
-  return { caches, runs, deleted, controller };
+  return { caches, runs, deleted, controller, gate };
 }
 
 const settle = async (runs: string[], count: number) => {
@@ -81,7 +85,8 @@ describe("ProfileController", () => {
 
   it.each<[string, (h: ReturnType<typeof harness>) => void, string[]]>([
     ["a new namespace a profile selects", (h) => h.caches.namespaces.put(namespace("new")), ["a"]],
-    ["a tenant's policy in a selected namespace", (h) => h.caches.policies.put({ metadata: { name: "allow-all", namespace: "dev" }, spec: { podSelector: {} } }), ["a"]],
+    ["a tenant's policy in a selected namespace (that namespace judged again)", (h) => h.caches.policies.put(tenant("dev")), ["a rejudge dev"]],
+    ["the profile's own policy (a full pass)", (h) => h.caches.policies.put({ ...tenant("dev"), metadata: { name: "netfence-a", namespace: "dev", labels: { "netfence.io/profile": "a" } } }), ["a"]],
     ["a pod relabelled in a selected namespace", (h) => h.caches.pods.put({ metadata: { name: "web", namespace: "dev", labels: { app: "web" } } }), ["a"]],
     ["a spec change of the profile", (h) => h.caches.profiles.put(profile("a", ["dev", "x"], 2)), ["a"]],
     ["a label change of a namespace the profile does not select", (h) => h.caches.namespaces.put(namespace("other", { team: "b" })), []],
@@ -99,6 +104,26 @@ describe("ProfileController", () => {
     h.caches.profiles.put(profile("zz-marker", []));
     await settle(h.runs, expected.length + 1);
     expect(h.runs.filter((r) => r !== "zz-marker")).toEqual(expected);
+  });
+
+  it.each<[string, (h: ReturnType<typeof harness>) => void, string]>([
+    ["tenant policies in two namespaces: one pass judging both", (h) => [tenant("dev"), tenant("qa")].forEach((p) => h.caches.policies.put(p)), "a rejudge dev,qa"],
+    ["a tenant's policy, then a new namespace: one full pass", (h) => (h.caches.policies.put(tenant("dev")), h.caches.namespaces.put(namespace("new"))), "a"],
+    ["a new namespace, then a tenant's policy: one full pass", (h) => (h.caches.namespaces.put(namespace("new")), h.caches.policies.put(tenant("dev"))), "a"],
+  ])("merges what waits in the queue: %s", async (_name, change, expected) => {
+    const h = harness();
+    current = h.controller;
+    for (const ns of ["dev", "qa"]) h.caches.namespaces.put(namespace(ns));
+    h.caches.profiles.put(profile("a", ["dev", "qa", "new"]));
+    h.controller.start();
+    await settle(h.runs, 1);
+    h.caches.profiles.put(profile("busy", []));
+    await settle(h.runs, 2);
+    change(h);
+    h.gate.release?.();
+    h.caches.profiles.put(profile("zz-marker", []));
+    await settle(h.runs, 4);
+    expect(h.runs).toEqual(["a", "busy", expected, "zz-marker"]);
   });
 
   it("does not reconcile again when only the profile's status was written", async () => {

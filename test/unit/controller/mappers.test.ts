@@ -72,16 +72,24 @@ describe("policyKeys", () => {
     ["a policy without either, in a namespace no profile selects, maps to nothing", managed({}), undefined, []],
   ])("%s", (_name, p, old, expected) => {
     const index = new ProfileIndex(cache([profile("other", { preset: "deny-ingress", namespaces: { names: ["test"] } })]), undefined);
-    expect(policyKeys(index, cache([namespace("dev"), namespace("test")]), p, old)).toEqual(expected);
+    expect(policyKeys(index, cache([namespace("dev"), namespace("test")]), p, old)).toEqual({ owners: expected, rejudge: [] });
   });
 
-  it("a tenant's policy maps to every profile selecting its namespace (it may bypass them)", () => {
+  it("a tenant's policy asks every profile selecting its namespace to judge that namespace again (it may bypass them)", () => {
     const index = new ProfileIndex(
       cache([profile("by-name", { preset: "deny-ingress", namespaces: { names: ["dev"] } }), profile("elsewhere", { preset: "deny-ingress", namespaces: { names: ["test"] } })]),
       undefined,
     );
     const tenant: NetworkPolicy = { metadata: { name: "allow-all", namespace: "dev" }, spec: { podSelector: {}, ingress: [{}] } };
-    expect(policyKeys(index, cache([namespace("dev"), namespace("test")]), tenant)).toEqual(["by-name"]);
+    expect(policyKeys(index, cache([namespace("dev"), namespace("test")]), tenant)).toEqual({ owners: [], rejudge: ["by-name"] });
+  });
+
+  it("another profile's policy is a full pass for its owner and a re-judgement for the other profiles there", () => {
+    const index = new ProfileIndex(
+      cache([profile("owner", { preset: "deny-ingress", namespaces: { names: ["dev"] } }), profile("neighbour", { preset: "allow-same-namespace", namespaces: { names: ["dev"] } })]),
+      undefined,
+    );
+    expect(policyKeys(index, cache([namespace("dev")]), managed({ "netfence.io/profile": "owner" }, "owner"))).toEqual({ owners: ["owner"], rejudge: ["neighbour"] });
   });
 });
 

@@ -120,8 +120,14 @@ interface World {
   events: string[];
   heals: { count: number };
   status: () => IsolationProfileStatus | undefined;
-  /** One pass, with the profile's status written back as the API server would. */
-  pass: () => Promise<ReconcileResult>;
+  /** Status writes that reached the API server, and failures to inject into the next ones. */
+  statusWrites: { count: number; failures: WriteFailure[] };
+  /**
+   * One pass, with the profile's status written back as the API server would
+   * (unless `echo` is false: the cache has not seen the write yet). `rejudge`:
+   * the pass the controller runs when only other policies in these namespaces changed.
+   */
+  pass: (options?: { rejudge?: string[]; echo?: boolean }) => Promise<ReconcileResult>;
 }
 
 function profile(spec: Partial<IsolationProfileSpec>, generation = 1, status?: IsolationProfileStatus): IsolationProfile {
@@ -143,8 +149,12 @@ function world(options: { staleCache?: boolean } = {}): World {
   const events: string[] = [];
   const heals = { count: 0 };
   let written: IsolationProfileStatus | undefined;
+  const statusWrites = { count: 0, failures: [] as WriteFailure[] };
   const profileWriter: ProfileWriter = {
     writeStatus: (_p, status) => {
+      const failure = statusWrites.failures.shift();
+      if (failure) return Promise.resolve(failure);
+      statusWrites.count++;
       written = status;
       return Promise.resolve({ ok: true });
     },
@@ -182,11 +192,12 @@ function world(options: { staleCache?: boolean } = {}): World {
     events,
     heals,
     status: () => written,
-    pass: async () => {
+    statusWrites,
+    pass: async ({ rejudge, echo = true } = {}) => {
       if (!options.staleCache) sync();
-      const result = await reconcileProfile(NAME, deps);
+      const result = await reconcileProfile(NAME, deps, rejudge && new Set(rejudge));
       const current = profiles.get(NAME);
-      if (current && written) profiles.put({ ...current, status: written });
+      if (current && written && echo) profiles.put({ ...current, status: written });
       sync();
       return result;
     },
@@ -348,6 +359,108 @@ describe("reconcileProfile: effective isolation", () => {
     w.profiles.put({ ...profile({ preset: "deny-ingress" }, 2), status: w.status() });
     await w.pass();
     expect(w.status()?.namespaces?.find((n) => n.name === "a")?.state).toBe("Bypassed");
+  });
+});
+
+describe("reconcileProfile: another policy's change re-judges its namespace only", () => {
+  const allowAll = (ns: string): NetworkPolicy => ({ metadata: { name: "allow-all", namespace: ns }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } });
+  const both = (generation = 1) => profile({ namespaces: { names: ["a", "b"] } }, generation);
+  const state = (w: World, ns: string) => w.status()?.namespaces?.find((n) => n.name === ns)?.state;
+
+  /** A world after one clean full pass: a and b Isolated, their policies created. */
+  async function settled(): Promise<World> {
+    const w = world();
+    w.profiles.put(both());
+    await w.pass();
+    expect([state(w, "a"), state(w, "b")]).toEqual(["Isolated", "Isolated"]);
+    return w;
+  }
+
+  it("judges the named namespace again and nothing else: no policy is read or written, one status write, one event each way", async () => {
+    const w = await settled();
+    const writes = [...w.api.writes];
+    w.api.seed(allowAll("a"));
+    // b's tenant policy appeared too, but only a was named: b is left as the last pass judged it.
+    w.api.seed(allowAll("b"));
+    await w.pass({ rejudge: ["a"] });
+    expect([state(w, "a"), state(w, "b")]).toEqual(["Bypassed", "Isolated"]);
+    expect(w.status()).toMatchObject({ selectedNamespaces: 2, isolatedNamespaces: 1, bypassedNamespaces: 1 });
+    expect(w.status()?.conditions?.find((c) => c.type === "Isolated")).toMatchObject({ status: "False", reason: "Bypassed" });
+    expect(w.events.filter((e) => e.includes(" Bypassed:"))).toEqual(["Warning Bypassed: Other NetworkPolicies admit more than the profile — namespace a is bypassed: a/allow-all ingress[0]: any pod in any namespace and any address, any port"]);
+
+    // Nothing changed for a: no status write.
+    const count = w.statusWrites.count;
+    await w.pass({ rejudge: ["a"] });
+    expect(w.statusWrites.count).toBe(count);
+
+    w.api.store.items.delete("a/allow-all");
+    w.api.store.items.delete("b/allow-all");
+    await w.pass({ rejudge: ["a", "b"] });
+    expect([state(w, "a"), state(w, "b")]).toEqual(["Isolated", "Isolated"]);
+    expect(w.status()?.conditions?.find((c) => c.type === "Isolated")).toMatchObject({ status: "True" });
+    expect(w.events.filter((e) => e.includes("BypassCleared"))).toHaveLength(1);
+    expect(w.api.writes).toEqual(writes);
+  });
+
+  it("the pods of a namespace that turns Bypassed leave isolatedPods, and come back with it", async () => {
+    const w = world();
+    const pods = w.deps.pods as unknown as { put(p: Pod): void };
+    for (const [ns, name] of [["a", "p1"], ["a", "p2"], ["b", "p3"]] as const) pods.put({ metadata: { name, namespace: ns, labels: {} } });
+    w.profiles.put(both());
+    await w.pass();
+    expect(w.status()?.isolatedPods).toBe(3);
+    w.api.seed(allowAll("a"));
+    await w.pass({ rejudge: ["a"] });
+    expect(w.status()?.isolatedPods).toBe(1);
+    w.api.store.items.delete("a/allow-all");
+    await w.pass({ rejudge: ["a"] });
+    expect(w.status()?.isolatedPods).toBe(3);
+  });
+
+  it.each<[string, (w: World) => void]>([
+    ["the generation moved", (w) => w.profiles.put({ ...both(2), status: w.status() })],
+    ["the profile was never reconciled by this process (a restart)", (w) => (w.deps.inPlace = new InPlaceLedger())],
+    ["the namespace was deleted and created again under its name", (w) => w.namespaces.put({ metadata: { name: "a", uid: "uid-a-2", labels: { "kubernetes.io/metadata.name": "a" } } })],
+  ])("runs a full pass instead when %s: the deleted policy is created again", async (_name, change) => {
+    const w = await settled();
+    w.api.store.items.delete(`a/${POLICY}`);
+    change(w);
+    await w.pass({ rejudge: ["a"] });
+    expect(w.api.store.get(POLICY, "a")?.spec).toEqual(rendered(both(), "a").spec);
+  });
+
+  it("runs a full pass after a pass that left something to retry", async () => {
+    const w = world();
+    w.api.failures.set("create", [fail("ServerError", true)]);
+    w.profiles.put(both());
+    expect((await w.pass()).retry).toBe(true);
+    expect(w.api.store.get(POLICY, "a") ?? w.api.store.get(POLICY, "b")).toBeDefined();
+    await w.pass({ rejudge: ["a"] });
+    expect([state(w, "a"), state(w, "b")]).toEqual(["Isolated", "Isolated"]);
+    expect(w.api.store.get(POLICY, "a") && w.api.store.get(POLICY, "b")).toBeDefined();
+  });
+
+  it("a failed status write is retried, and the next pass is a full one", async () => {
+    const w = await settled();
+    w.api.seed(allowAll("a"));
+    w.statusWrites.failures.push(fail("ServerError", true));
+    expect((await w.pass({ rejudge: ["a"] })).retry).toBe(true);
+    expect(state(w, "a")).toBe("Isolated");
+    w.api.store.items.delete(`b/${POLICY}`);
+    await w.pass({ rejudge: ["a"] });
+    expect(state(w, "a")).toBe("Bypassed");
+    expect(w.api.store.get(POLICY, "b")).toBeDefined();
+  });
+
+  it("writes a status the cache already shows when its own last write said otherwise (the cache is behind)", async () => {
+    const w = await settled();
+    w.api.seed(allowAll("a"));
+    // The Bypassed status is written; the cache still shows the Isolated one.
+    await w.pass({ rejudge: ["a"], echo: false });
+    expect(state(w, "a")).toBe("Bypassed");
+    w.api.store.items.delete("a/allow-all");
+    await w.pass({ rejudge: ["a"] });
+    expect(state(w, "a")).toBe("Isolated");
   });
 });
 
