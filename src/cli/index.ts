@@ -1,30 +1,39 @@
 import { parseCommandArgs, UsageError, type Command } from "./command.js";
 import { checkCommand } from "./check.js";
-import { controlplaneCommand } from "./controlplane.js";
-import { dataplaneCommand } from "./dataplane.js";
-import { demoCommand } from "./demo.js";
+import { developmentCommands, loadDevelopmentCommand } from "./development.js";
 import { explainCommand } from "./explain.js";
 import { matrixCommand } from "./matrix.js";
-import { probeCommand } from "./probe.js";
 import { renderCommand } from "./render.js";
 import { runCommand } from "./run.js";
 
 
-/** Every `netfence` subcommand; later commands register here. */
-const commands: Command<never>[] = [runCommand, controlplaneCommand, renderCommand, matrixCommand, checkCommand, explainCommand, demoCommand, dataplaneCommand, probeCommand];
+/** The operator's and the user's commands; later commands register here. The development harness's are in development.ts. */
+const commands: Command<never>[] = [runCommand, renderCommand, matrixCommand, checkCommand, explainCommand];
 
 function topLevelHelp(): string {
-  const width = Math.max(...commands.map((c) => c.name.length)) + 2;
+  const width = Math.max(...[...commands, ...developmentCommands].map((c) => c.name.length)) + 2;
+  const line = (c: { name: string; summary: string }) => `  ${c.name.padEnd(width)}${c.summary}`;
   return [
     "Usage: netfence <command> [options]",
     "",
     "netfence isolates Kubernetes namespaces with NetworkPolicies generated from IsolationProfiles.",
     "",
     "Commands:",
-    ...commands.map((c) => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...commands.map(line),
+    "",
+    "Development commands (the npm package and the repository; not in the container image):",
+    ...developmentCommands.map(line),
     "",
     "Run 'netfence <command> --help' for a command's options.",
   ].join("\n");
+}
+
+/** The command called `name`; a development command is imported only now. */
+async function findCommand(name: string): Promise<Command<never> | undefined> {
+  const command = commands.find((c) => c.name === name);
+  if (command) return command;
+  const development = developmentCommands.find((c) => c.name === name);
+  return development && (await loadDevelopmentCommand(development));
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -37,12 +46,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(process.env.npm_package_version ?? "0.1.0");
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
-    console.error(`netfence: unknown command '${name}'\n\n${topLevelHelp()}`);
-    return 2;
-  }
   try {
+    const command = await findCommand(name);
+    if (!command) {
+      console.error(`netfence: unknown command '${name}'\n\n${topLevelHelp()}`);
+      return 2;
+    }
     const parsed = parseCommandArgs(command, rest);
     if (!parsed) return 0;
     return await command.run(parsed.values, parsed.positionals);

@@ -1,13 +1,16 @@
 import { describe, expect, it } from "@jest/globals";
 import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { omittedFromImage } from "./packaging/image.js";
 
 /**
  * The layering the code relies on: the pure core (src/api, src/policy) reads
  * no cluster, file or network and takes time as an argument; the reconciler
  * (src/controller) talks to the cluster only through ports; only src/io loads
- * @kubernetes/client-node at runtime.
+ * @kubernetes/client-node at runtime. The development harness (src/controlplane,
+ * src/dataplane, src/demo and the commands that run them) sits above all of it,
+ * and nothing the container image keeps imports it statically.
  */
 const SRC = fileURLToPath(new URL("../../src/", import.meta.url));
 
@@ -15,14 +18,18 @@ function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith(".ts") ? [join(dir, e.name)] : []));
 }
 
-/** Runtime imports (not `import type`) of a file: module specifiers. */
-function runtimeImports(path: string): string[] {
-  const text = readFileSync(path, "utf8");
+/** Static runtime imports (not `import type`) of a file: module specifiers, loaded with the file. */
+function staticImports(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(/^import\s+(?!type\s)[^;]*?from\s+"([^"]+)";/gms)) out.push(m[1] ?? "");
-  for (const m of text.matchAll(/await import\("([^"]+)"\)/g)) out.push(m[1] ?? "");
+  for (const m of text.matchAll(/^export\s+(?:\*|\{[^}]*\})\s+from\s+"([^"]+)";/gm)) out.push(m[1] ?? "");
   for (const m of text.matchAll(/^import\s+"([^"]+)";/gm)) out.push(m[1] ?? "");
   return out;
+}
+
+/** Runtime imports of a file, static and `await import(…)`: module specifiers. */
+function runtimeImports(text: string): string[] {
+  return [...staticImports(text), ...[...text.matchAll(/await import\("([^"]+)"\)/g)].map((m) => m[1] ?? "")];
 }
 
 /** A clock or environment read: `Date.now()`, `new Date(` (any arguments), `process.env`. */
@@ -60,7 +67,19 @@ function violations(file: string, imports: readonly string[]): string[] {
     .map((i) => `${file} → ${i}`);
 }
 
-const all = files(SRC).map((path) => ({ file: relative(SRC, path), imports: runtimeImports(path) }));
+/** Whether the container image leaves out the build of `file` (relative to src/): the Dockerfile's list (test/unit/packaging/image.ts). */
+const notInImage = (file: string) => omittedFromImage(`dist/${file.replace(/\.ts$/, ".js")}`);
+
+/** Static imports of `file` (relative to src/) that the image leaves out while keeping `file`: they would fail to load there. */
+function missingInImage(file: string, imports: readonly string[]): string[] {
+  if (notInImage(file)) return [];
+  return imports.filter((i) => i.startsWith(".") && notInImage(relative(SRC, join(SRC, dirname(file), i)))).map((i) => `${file} → ${i}`);
+}
+
+const all = files(SRC).map((path) => {
+  const text = readFileSync(path, "utf8");
+  return { file: relative(SRC, path), imports: runtimeImports(text), staticImports: staticImports(text) };
+});
 const layer = (prefix: string) => all.filter((f) => f.file.startsWith(prefix));
 
 describe("import boundaries", () => {
@@ -104,6 +123,8 @@ describe("import boundaries", () => {
     ["io may use the shared mechanisms", "io/writer.ts", "../lib/ratelimit.js", true],
     ["the bottom imports nothing of netfence", "k8s/cidr.ts", "../lib/freeze.js", false],
     ["a file may import its own folder", "policy/plan.ts", "./hash.js", true],
+    ["the reconciler may not load the local control plane", "controller/manager.ts", "../controlplane/controlplane.js", false],
+    ["the writer may not load the data plane", "io/writer.ts", "../dataplane/cluster.js", false],
   ])("the layer check: %s", (_name, file, specifier, allowed) => {
     expect(violations(file, [specifier])).toEqual(allowed ? [] : [`${file} → ${specifier}`]);
   });
@@ -111,5 +132,30 @@ describe("import boundaries", () => {
   it("only src/io and the composition root load @kubernetes/client-node at runtime", () => {
     const loaders = all.filter((f) => f.imports.includes("@kubernetes/client-node")).map((f) => f.file);
     expect(loaders.filter((f) => !f.startsWith("io/") && f !== "main.ts")).toEqual([]);
+  });
+
+  it("the image keeps the entry points of the operator's and the user's commands", () => {
+    expect(["main.ts", "cli/index.ts", "cli/development.ts", "cli/run.ts", "cli/render.ts", "cli/check.ts", "cli/matrix.ts", "cli/explain.ts"].filter(notInImage)).toEqual([]);
+  });
+
+  it("the image leaves out the development harness: src/controlplane, src/dataplane, src/demo", () => {
+    const harness = all.filter((f) => /^(controlplane|dataplane|demo)\//.test(f.file));
+    expect(harness.length).toBeGreaterThan(0);
+    expect(harness.filter((f) => !notInImage(f.file)).map((f) => f.file)).toEqual([]);
+  });
+
+  it("no module the image keeps statically imports one it leaves out (the harness is loaded only by `import()` when a development command runs)", () => {
+    expect(all.flatMap((f) => missingInImage(f.file, f.staticImports))).toEqual([]);
+  });
+
+  it.each<[string, string, string, boolean]>([
+    ["render may not load the demo", "cli/render.ts", "../demo/demo.js", false],
+    ["the composition root may not load the local control plane", "main.ts", "./controlplane/operator.js", false],
+    ["the CLI may not register a development command statically", "cli/index.ts", "./controlplane.js", false],
+    ["a development command may load the harness", "cli/controlplane.ts", "../controlplane/binaries.js", true],
+    ["the harness may load the operator's modules", "demo/demo.ts", "../io/manifests.js", true],
+    ["a kept module may load a kept one", "cli/index.ts", "./development.js", true],
+  ])("the image check: %s", (_name, file, specifier, allowed) => {
+    expect(missingInImage(file, [specifier])).toEqual(allowed ? [] : [`${file} → ${specifier}`]);
   });
 });

@@ -3,36 +3,23 @@
  * can be checked: the file keeps its shape (multi-stage, Node 20, distroless,
  * uid 65532, the entry point), the build context carries what the build
  * copies, and the production install the image ships (npm ci --omit=dev of
- * package.json + lock, plus bin/, dist/ and crds/) starts and answers --help.
+ * package.json + lock, plus bin/, crds/ and dist/ without the development
+ * harness the build stage removes) starts, runs the operator's commands and
+ * says in one line that the development commands are not there.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { developmentCommands } from "../../../src/cli/development.js";
 import { ROOT } from "./helm.js";
+import { BUILD_STAGE as build, DOCKERFILE as all, IMAGE_OMITS, omittedBy, omittedFromImage, RUNTIME_STAGE as runtime } from "./image.js";
 
-interface Instruction {
-  op: string;
-  args: string;
-}
-
-function instructions(text: string): Instruction[] {
-  return text
-    .replace(/\\\n/g, " ")
-    .split("\n")
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith("#"))
-    .map((l) => {
-      const [op = "", ...rest] = l.split(/\s+/);
-      return { op: op.toUpperCase(), args: rest.join(" ") };
-    });
-}
-
-const all = instructions(readFileSync(`${ROOT}Dockerfile`, "utf8"));
-const lastFrom = all.map((i) => i.op).lastIndexOf("FROM");
-const build = all.slice(0, lastFrom);
-const runtime = all.slice(lastFrom);
+/** The built dist/, relative to the package root. */
+const builtFiles = readdirSync(join(ROOT, "dist"), { recursive: true, withFileTypes: true })
+  .filter((e) => e.isFile())
+  .map((e) => relative(ROOT, join(e.parentPath, e.name)));
 
 describe("Dockerfile", () => {
   it("builds on Node 20 with npm ci and tsc, then prunes to production dependencies", () => {
@@ -68,13 +55,23 @@ describe("Dockerfile", () => {
     for (const source of sources) expect(allowed).toContain(source);
     for (const path of allowed) expect(existsSync(join(ROOT, path))).toBe(true);
   });
+
+  it("removes the development harness from dist/ in the build stage, naming only paths the build makes", () => {
+    expect(IMAGE_OMITS).toEqual(expect.arrayContaining(["dist/controlplane", "dist/dataplane", "dist/demo"]));
+    const removed = new Set(builtFiles.map(omittedBy));
+    expect(IMAGE_OMITS.filter((omit) => !removed.has(omit))).toEqual([]); // `rm -r` of a missing path would fail the build
+  });
 });
 
 describe("the production install", () => {
   let dir = "";
+  const netfence = (...args: string[]) =>
+    spawnSync(process.execPath, ["bin/netfence.js", ...args], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" } });
+
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "netfence-image-"));
-    for (const path of ["package.json", "package-lock.json", "bin", "dist", "crds"]) cpSync(join(ROOT, path), join(dir, path), { recursive: true });
+    const copy = (src: string) => !omittedFromImage(relative(ROOT, src));
+    for (const path of ["package.json", "package-lock.json", "bin", "dist", "crds"]) cpSync(join(ROOT, path), join(dir, path), { recursive: true, filter: copy });
     execFileSync("npm", ["ci", "--omit=dev", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], { cwd: dir, stdio: "pipe" });
   }, 300_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,13 +81,40 @@ describe("the production install", () => {
     expect(existsSync(join(dir, "node_modules", "@kubernetes", "client-node"))).toBe(true);
   });
 
-  it.each([
-    [["--help"], "Usage: netfence <command>"],
-    [["run", "--help"], "--leader-elect"],
-  ])("the entry point answers %j", (args, expected) => {
-    const r = spawnSync(process.execPath, ["bin/netfence.js", ...args], { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", NODE_ENV: "production" } });
+  it("holds dist/ without the development harness, as the image does", () => {
+    const held = builtFiles.filter((f) => existsSync(join(dir, f)));
+    expect(held).toEqual(builtFiles.filter((f) => !omittedFromImage(f)));
+    expect(held).toContain("dist/cli/index.js");
+    expect(held.filter((f) => /^dist\/(controlplane|dataplane|demo)\//.test(f))).toEqual([]);
+  });
+
+  it("loads every module it keeps: none needs one the image leaves out", () => {
+    const modules = builtFiles.filter((f) => f.endsWith(".js") && !omittedFromImage(f));
+    const script = `for (const m of ${JSON.stringify(modules.map((m) => `./${m}`))}) await import(m);`;
+    const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: dir, encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+
+  const walkthrough = (path: string) => join(ROOT, "test/fixtures/walkthrough", path);
+  it.each<[string, string[], string]>([
+    ["--help lists every command", ["--help"], "Development commands (the npm package and the repository; not in the container image):"],
+    ["run --help", ["run", "--help"], "--leader-elect"],
+    ["render", ["render", "-f", join(ROOT, "deploy/samples/walkthrough"), "-f", walkthrough("cluster.yaml")], "kind: NetworkPolicy"],
+    ["check", ["check", "-f", walkthrough("cluster.yaml"), "-f", walkthrough("s4-ipblock-except/policy.yaml"), "--from", "test/nginx4", "--to", "dev/nginx1"], "allowed: test/nginx4 → dev/nginx1 TCP/80"],
+    ["matrix --help", ["matrix", "--help"], "Usage: netfence matrix"],
+    ["explain --help", ["explain", "--help"], "Usage: netfence explain"],
+  ])("answers %s", (_name, args, expected) => {
+    const r = netfence(...args);
     expect(r.stderr).toBe("");
     expect(r.stdout).toContain(expected);
     expect(r.status).toBe(0);
+  });
+
+  it.each([["controlplane", "up"], ...developmentCommands.map((c) => [c.name, "--help"])])("says in one line that `netfence %s %s` is not in the image", (...args) => {
+    const r = netfence(...args);
+    expect(r.stderr).toBe(`netfence ${args[0] ?? ""}: a development command, not in the container image; it comes with the npm package and the repository\n`);
+    expect(r.stdout).toBe("");
+    expect(r.status).toBe(2);
   });
 });
