@@ -112,7 +112,7 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
 }
 
 /** The reconcile's dependencies on the caches and one kept-alive write transport. */
-function reconcileDeps(config: RunConfig, kc: KubeConfig, caches: Caches, transport: KeepAliveJson, metrics: Metrics, log: Logger, ownNamespace: string, identity: string): ReconcileDeps {
+function reconcileDeps(config: RunConfig, caches: Caches, transport: KeepAliveJson, metrics: Metrics, log: Logger, ownNamespace: string, identity: string): ReconcileDeps {
   const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
   return {
     profiles: caches.profiles,
@@ -121,7 +121,7 @@ function reconcileDeps(config: RunConfig, kc: KubeConfig, caches: Caches, transp
     policies: caches.policies,
     writer: new KubePolicyWriter(transport, limiter),
     profileWriter: new KubeProfileWriter(transport, limiter),
-    events: new KubeEventRecorder(kc, identity, log),
+    events: new KubeEventRecorder(transport, identity, log),
     metrics,
     inPlace: new InPlaceLedger(),
     verdicts: new VerdictMemo(),
@@ -188,7 +188,7 @@ export async function run(config: RunConfig): Promise<number> {
   const caches = createCaches(kc, log, config.profileSelector);
   // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
   const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
-  const deps = reconcileDeps(config, kc, caches, transport, metrics, log, ownNamespace, identity);
+  const deps = reconcileDeps(config, caches, transport, metrics, log, ownNamespace, identity);
   const controller = new ProfileController(caches, {
     ...config,
     reconcile: (name, rejudge) => reconcileProfile(name, deps, rejudge),

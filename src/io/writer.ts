@@ -167,11 +167,12 @@ export class KubeProfileWriter implements ProfileWriter {
  * transitions (heals, verdict changes), which state changes already pace.
  */
 export class KubeEventRecorder implements EventRecorder {
-  private readonly events: k8s.EventsV1Api;
+  private readonly http: KeepAliveJson;
   private readonly recent = new Map<string, number>();
 
-  constructor(kc: k8s.KubeConfig, private readonly instance: string, private readonly log: Logger, private readonly dedupMs = 600_000) {
-    this.events = kc.makeApiClient(k8s.EventsV1Api);
+  /** On the kept-alive write transport: a connection (and TLS handshake) per event would compete with the writes. */
+  constructor(kc: k8s.KubeConfig | KeepAliveJson, private readonly instance: string, private readonly log: Logger, private readonly dedupMs = 600_000) {
+    this.http = kc instanceof KeepAliveJson ? kc : new KeepAliveJson(kc);
   }
 
   record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string, options: { transition?: boolean } = {}): void {
@@ -180,10 +181,11 @@ export class KubeEventRecorder implements EventRecorder {
     if (!options.transition && (this.recent.get(key) ?? 0) > now - this.dedupMs) return;
     this.recent.set(key, now);
     if (this.recent.size > 10_000) this.recent.clear();
-    const event: k8s.EventsV1Event = {
+    const event = {
       // Named like client-go's recorder: <object>.<unique hex> (generateName may not end in '.').
       metadata: { name: `${profile.metadata.name.slice(0, 200)}.${now.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace: "default" },
-      eventTime: new k8s.V1MicroTime(now),
+      // MicroTime: RFC 3339 with microseconds.
+      eventTime: new Date(now).toISOString().replace("Z", "000Z"),
       reportingController: "netfence.io/controller",
       reportingInstance: this.instance.slice(0, 128),
       action: reason,
@@ -192,7 +194,7 @@ export class KubeEventRecorder implements EventRecorder {
       note: message.slice(0, 1024),
       regarding: { apiVersion: API_VERSION, kind: KIND, name: profile.metadata.name, uid: profile.metadata.uid ?? "", resourceVersion: profile.metadata.resourceVersion ?? "" },
     };
-    this.events.createNamespacedEvent({ namespace: "default", body: event }).catch((err: unknown) => {
+    this.http.request("POST", "/apis/events.k8s.io/v1/namespaces/default/events", { body: event }).catch((err: unknown) => {
       this.log.debug({ err: classify(err).message, reason }, "Could not record event");
     });
   }
