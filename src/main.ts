@@ -51,6 +51,11 @@ export interface RunConfig {
   podBatchSeconds: number;
   /** Parallel writes within one reconcile. */
   writeConcurrency: number;
+  /**
+   * Entries in status.namespaces (problems first, at most LIMITS.statusNamespaces).
+   * Every status write costs the API server in proportion to it.
+   */
+  statusNamespaces: number;
 }
 
 const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -79,6 +84,7 @@ export const defaultRunConfig: RunConfig = {
   resyncSeconds: 600,
   podBatchSeconds: 1,
   writeConcurrency: 32,
+  statusNamespaces: 20,
 };
 
 interface Caches {
@@ -129,6 +135,7 @@ function reconcileDeps(config: RunConfig, caches: Caches, transport: KeepAliveJs
     memo: new PassMemo(),
     render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
     writeConcurrency: config.writeConcurrency,
+    statusNamespaces: config.statusNamespaces,
     now: () => new Date(),
     log,
   };

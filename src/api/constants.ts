@@ -66,6 +66,7 @@ export const LIMITS = {
   labelValue: 63,
   portName: 15,
   /** status.namespaces: problems first, the rest counted in namespacesOmitted. */
+  /** status.namespaces holds at most this many entries (the CRD's maxItems; `--status-namespaces` picks up to it). */
   statusNamespaces: 100,
   conditions: 8,
   message: 1024,

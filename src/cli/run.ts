@@ -1,3 +1,4 @@
+import { LIMITS } from "../api/constants.js";
 import { defaultRunConfig, run, type RunConfig } from "../main.js";
 import { isLogLevel } from "../observability/logger.js";
 import { UsageError, type Command } from "./command.js";
@@ -19,6 +20,7 @@ interface Values {
   "resync-period"?: string;
   "pod-batch-period"?: string;
   "write-concurrency"?: string;
+  "status-namespaces"?: string;
 }
 
 function positiveNumber(flag: string, value: string | undefined, fallback: number, integer = true): number {
@@ -55,6 +57,12 @@ function positiveDuration(flag: string, value: string | undefined, fallback: num
   return seconds;
 }
 
+function statusNamespaces(value: string | undefined): number {
+  const n = positiveNumber("status-namespaces", value, defaultRunConfig.statusNamespaces);
+  if (n > LIMITS.statusNamespaces) throw new UsageError(`--status-namespaces: at most ${String(LIMITS.statusNamespaces)} (the CRD's limit), got '${String(value)}'`);
+  return n;
+}
+
 export function toRunConfig(v: Values): RunConfig {
   const d = defaultRunConfig;
   const logLevel = v["log-level"] ?? d.logLevel;
@@ -77,6 +85,7 @@ export function toRunConfig(v: Values): RunConfig {
     // 0 is meaningful here: re-count on every pod change (no batching).
     podBatchSeconds: v["pod-batch-period"] === undefined ? d.podBatchSeconds : parseDuration("pod-batch-period", v["pod-batch-period"]),
     writeConcurrency: positiveNumber("write-concurrency", v["write-concurrency"], d.writeConcurrency),
+    statusNamespaces: statusNamespaces(v["status-namespaces"]),
   };
 }
 
@@ -103,6 +112,7 @@ export const runCommand: Command<Values> = {
     "dns-pod-selector": { type: "string", valueName: "k=v,…", description: "labels of cluster DNS pods for allowDNS", default: "k8s-app=kube-dns" },
     "resync-period": { type: "string", valueName: "duration", description: "re-check every profile this often (no writes when nothing changed)", default: "10m" },
     "pod-batch-period": { type: "string", valueName: "duration", description: "pod changes only move status.isolatedPods: re-count a profile at most once per this period (0: on every change)", default: "1s" },
+    "status-namespaces": { type: "string", valueName: "n", description: `entries in status.namespaces, problems first (1–${String(LIMITS.statusNamespaces)}); every status write costs the API server in proportion`, default: String(d.statusNamespaces) },
   },
   async run(values) {
     return run(toRunConfig(values));

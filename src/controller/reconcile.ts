@@ -42,6 +42,8 @@ export interface ReconcileDeps {
   render: RenderOptions;
   /** Parallel writes within one pass (the client's QPS limiter still applies). */
   writeConcurrency: number;
+  /** Entries in status.namespaces; default LIMITS.statusNamespaces. */
+  statusNamespaces?: number;
   now: () => Date;
   log: Logger;
 }
@@ -151,7 +153,7 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
   if (before.size === 0) return DONE;
   reportTransitions(profile, [...before.keys()].map((ns) => pass.entries.get(ns) as NamespaceStatus), (ns) => before.get(ns), deps);
   deps.metrics.namespaceStates(name, pass.entries.values());
-  const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [] };
+  const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [], listed: deps.statusNamespaces };
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   if (written.retry) deps.inPlace.dirty(profile);
   return written;
@@ -211,7 +213,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
 
   let isolatedPods = 0;
   for (const e of entries.values()) if (e.state === "Isolated") isolatedPods += isolatedPodsIn(parsed, e.name, deps);
-  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup };
+  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup, listed: deps.statusNamespaces };
   if (active.length === 0) outcome.emptySelectionReason = emptySelectionReason(parsed, all);
   const conflicts = [...entries.values()].filter((e) => e.state === "Conflict").map((e) => e.name);
   if (conflicts.length) {

@@ -46,6 +46,8 @@ export interface ReconcileOutcome {
   isolatedPods: number;
   /** Why nothing is selected, when nothing is. */
   emptySelectionReason?: { reason: string; message: string };
+  /** How many entries status.namespaces lists (default LIMITS.statusNamespaces). */
+  listed?: number | undefined;
 }
 
 /** "a, b, c, d, e and 3 more": the first few of a list, for a message. */
@@ -115,7 +117,7 @@ export function computeStatus(prev: IsolationProfileStatus | undefined, outcome:
   let conditions = setCondition(prev?.conditions ?? [], ready, now);
   conditions = setCondition(conditions, degraded, now);
   conditions = setCondition(conditions, isolatedCondition(outcome.mode, counts, selected, g), now);
-  const bounded = boundNamespaces(entries);
+  const bounded = boundNamespaces(entries, Math.min(outcome.listed ?? LIMITS.statusNamespaces, LIMITS.statusNamespaces));
   return {
     observedGeneration: g,
     conditions,

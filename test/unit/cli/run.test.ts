@@ -44,6 +44,8 @@ describe("netfence run flags", () => {
     ["a negative write concurrency", { "write-concurrency": "-2" }, "--write-concurrency: expected a positive integer, got '-2'"],
     ["a negative qps", { qps: "-1" }, "--qps: expected a positive number, got '-1'"],
     ["a zero burst", { burst: "0" }, "--burst: expected a positive integer, got '0'"],
+    ["no status entries", { "status-namespaces": "0" }, "--status-namespaces: expected a positive integer, got '0'"],
+    ["more status entries than the CRD holds", { "status-namespaces": "101" }, "--status-namespaces: at most 100 (the CRD's limit), got '101'"],
   ])("rejects %s naming the flag", (_name, values, message) => {
     expect(() => toRunConfig(values)).toThrow(message);
   });

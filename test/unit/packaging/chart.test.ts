@@ -130,6 +130,7 @@ describe("helm template with default values", () => {
       "--burst=100",
       "--resync-period=10m",
       "--pod-batch-period=1s",
+      "--status-namespaces=20",
       "--dns-namespace=kube-system",
       "--dns-pod-selector=k8s-app=kube-dns",
     ]);

@@ -89,6 +89,18 @@ describe("boundNamespaces", () => {
   it("keeps everything under the bound", () => {
     expect(boundNamespaces([ns("a", "Isolated")]).omitted).toBe(0);
   });
+
+  it.each<[string, number | undefined, number, number]>([
+    ["--status-namespaces 2 lists two, problems first", 2, 2, 3],
+    ["no limit given lists up to the CRD's 100", undefined, 5, 0],
+  ])("computeStatus: %s; the counts cover every namespace", (_name, listed, shown, omitted) => {
+    const entries = [ns("a", "Isolated"), ns("b", "Bypassed"), ns("c", "Isolated"), ns("d", "Failed"), ns("e", "Isolated")];
+    const status = computeStatus(undefined, outcome(entries, { listed }), T1);
+    expect(status.namespaces?.length).toBe(shown);
+    expect(status.namespacesOmitted ?? 0).toBe(omitted);
+    if (listed === 2) expect(status.namespaces?.map((e) => e.name)).toEqual(["d", "b"]);
+    expect(status).toMatchObject({ selectedNamespaces: 5, isolatedNamespaces: 3, bypassedNamespaces: 1 });
+  });
 });
 
 describe("sameJson", () => {
