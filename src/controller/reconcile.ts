@@ -151,11 +151,12 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
     }
   }
   if (before.size === 0) return DONE;
-  reportTransitions(profile, [...before.keys()].map((ns) => pass.entries.get(ns) as NamespaceStatus), (ns) => before.get(ns), deps);
-  deps.metrics.namespaceStates(name, pass.entries.values());
   const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [], listed: deps.statusNamespaces };
+  // The status first: it is what users and the bench wait for; the event would share the connection pool with it.
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   if (written.retry) deps.inPlace.dirty(profile);
+  reportTransitions(profile, [...before.keys()].map((ns) => pass.entries.get(ns) as NamespaceStatus), (ns) => before.get(ns), deps);
+  deps.metrics.namespaceStates(name, pass.entries.values());
   return written;
 }
 
