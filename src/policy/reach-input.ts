@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { parseIpBlock } from "../k8s/cidr.js";
+import { isRecord } from "../lib/is-record.js";
 import type { Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
 import type { ClusterState } from "./reachability.js";
 
@@ -111,7 +112,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function describe(obj: LooseObject): string {
-  const m = typeof obj.metadata === "object" && obj.metadata !== null ? (obj.metadata as { name?: unknown; namespace?: unknown }) : {};
+  const m = isRecord(obj.metadata) ? obj.metadata : {};
   const name = typeof m.name === "string" ? m.name : "<no name>";
   const ns = typeof m.namespace === "string" ? `${m.namespace}/` : "";
   return `${obj.__source ? `${obj.__source}: ` : ""}${String(obj.kind)} ${ns}${name}`;
