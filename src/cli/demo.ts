@@ -1,4 +1,4 @@
-import { packageRoot } from "../controlplane/binaries.js";
+import { packageRoot } from "../lib/package-root.js";
 import { runDemo } from "../demo/demo.js";
 import type { Command } from "./command.js";
 
