@@ -1,9 +1,10 @@
 import { stringify } from "yaml";
 import { DEFAULT_OPERATOR_NAMESPACE, KIND } from "../api/constants.js";
-import { ManifestError, readManifests, withoutSource, type ManifestObject } from "../io/manifests.js";
+import { withoutSource, type ManifestObject } from "../io/manifests.js";
 import type { Namespace, NetworkPolicy } from "../k8s/objects.js";
 import { renderProfiles } from "./render-manifests.js";
 import { UsageError, type Command } from "./command.js";
+import { readManifestsOrFail } from "./inputs.js";
 
 interface Values {
   filename?: string[];
@@ -30,13 +31,7 @@ function isNamespace(obj: ManifestObject): boolean {
 
 /** What `netfence render` prints, computed without printing (the tests call this). */
 export async function renderFromManifests(paths: readonly string[], format: "yaml" | "json", operatorNamespace: string): Promise<RenderOutput> {
-  let objects: ManifestObject[];
-  try {
-    objects = await readManifests(paths);
-  } catch (err) {
-    if (err instanceof ManifestError) throw new UsageError(err.message);
-    throw err;
-  }
+  const objects = await readManifestsOrFail(paths);
   const profiles = objects.filter((o) => o.kind === KIND).map(withoutSource);
   const namespaces = objects.filter(isNamespace).map((o) => withoutSource(o) as unknown as Namespace);
   if (profiles.length === 0) throw new UsageError(`no ${KIND} found in ${paths.join(", ")}`);
