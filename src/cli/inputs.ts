@@ -8,6 +8,7 @@ import { loadKubeConfig } from "../io/kubeconfig.js";
 import { classify, describe } from "../io/errors.js";
 import { ManifestError, readManifests, type ManifestObject } from "../io/manifests.js";
 import type { Namespace } from "../k8s/objects.js";
+import { isPortName, PORT_NAME_MAX_LENGTH } from "../k8s/port-name.js";
 import { isTrafficProtocol, type Traffic } from "../policy/ports.js";
 import { toClusterInput, type ClusterInput } from "../policy/reach-input.js";
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
@@ -139,8 +140,6 @@ export function splitList(text: string | undefined): string[] {
     .filter((s) => s !== "");
 }
 
-const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
-
 /** --protocol and --port as a probe; defaults TCP and 80. */
 export function parseTraffic(values: TrafficValues): Traffic {
   const protocol = (values.protocol ?? "TCP").toUpperCase();
@@ -155,7 +154,7 @@ export function parseTraffic(values: TrafficValues): Traffic {
     if (port < 1 || port > 65535) throw new UsageError(`--port ${text}: a port is 1 to 65535`);
     return { protocol, port };
   }
-  if (!PORT_NAME.test(text)) throw new UsageError(`--port '${text}': expected a number or a container port name (lowercase letters, digits, '-', up to 15)`);
+  if (!isPortName(text)) throw new UsageError(`--port '${text}': expected a number or a container port name (lowercase letters, digits, '-', up to ${String(PORT_NAME_MAX_LENGTH)})`);
   return { protocol, port: text };
 }
 
