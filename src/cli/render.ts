@@ -1,7 +1,8 @@
 import { stringify } from "yaml";
 import { DEFAULT_OPERATOR_NAMESPACE, KIND } from "../api/constants.js";
 import { withoutSource, type ManifestObject } from "../io/manifests.js";
-import type { Namespace, NetworkPolicy } from "../k8s/objects.js";
+import type { NetworkPolicy } from "../k8s/objects.js";
+import { readNamespace } from "../policy/reach-input.js";
 import { renderProfiles } from "./render-manifests.js";
 import { UsageError, type Command } from "./command.js";
 import { readManifestsOrFail } from "./inputs.js";
@@ -33,7 +34,9 @@ function isNamespace(obj: ManifestObject): boolean {
 export async function renderFromManifests(paths: readonly string[], format: "yaml" | "json", operatorNamespace: string): Promise<RenderOutput> {
   const objects = await readManifestsOrFail(paths);
   const profiles = objects.filter((o) => o.kind === KIND).map(withoutSource);
-  const namespaces = objects.filter(isNamespace).map((o) => withoutSource(o) as unknown as Namespace);
+  const invalid: string[] = [];
+  const namespaces = objects.filter(isNamespace).flatMap((o) => readNamespace(o, invalid) ?? []);
+  if (invalid.length > 0) throw new UsageError(`invalid input:\n  ${invalid.join("\n  ")}`);
   if (profiles.length === 0) throw new UsageError(`no ${KIND} found in ${paths.join(", ")}`);
 
   const { policies, errors } = renderProfiles(profiles, namespaces, { operatorNamespace });

@@ -119,6 +119,11 @@ function check<T>(schema: z.ZodType<T>, obj: LooseObject, errors: string[]): T |
   return undefined;
 }
 
+/** A Namespace as the evaluator and the renderer read it (name and labels); problems go to `errors`, naming the object and the field. */
+export function readNamespace(obj: LooseObject, errors: string[]): Namespace | undefined {
+  return check(namespaceSchema, obj, errors);
+}
+
 /**
  * Sorts objects by kind into Namespaces, Pods, NetworkPolicies and
  * IsolationProfiles; anything else is counted and skipped. Objects without a
@@ -135,7 +140,7 @@ export function toClusterInput(objects: readonly LooseObject[]): ClusterInput {
     const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
     const kind = typeof obj.kind === "string" ? obj.kind : "";
     if (kind === "Namespace" && apiVersion === "v1") {
-      const ns = check(namespaceSchema, obj, errors);
+      const ns = readNamespace(obj, errors);
       if (ns) namespaces.push(ns);
     } else if (kind === "Pod" && apiVersion === "v1") {
       const pod = check(podSchema, obj, errors);
