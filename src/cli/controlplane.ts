@@ -1,13 +1,10 @@
 import { ensureBinaries } from "../controlplane/binaries.js";
 import { ControlPlane } from "../controlplane/controlplane.js";
-import { UsageError, type Command } from "./command.js";
+import { command, UsageError } from "./command.js";
 
-interface Values {
-  "keep-dir"?: boolean;
-}
 
 /** `netfence controlplane up|build`: a real local control plane for people (tests start their own). */
-export const controlplaneCommand: Command<Values> = {
+export const controlplaneCommand = command({
   name: "controlplane",
   usage: "up|build",
   summary:
@@ -40,4 +37,4 @@ export const controlplaneCommand: Command<Values> = {
     await plane.stop();
     return 0;
   },
-};
+});

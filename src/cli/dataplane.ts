@@ -6,13 +6,8 @@ import { closeProbeServer, PROBE_SOCKET, serveProbes } from "../dataplane/probe-
 import { readManifests, withoutSource } from "../io/manifests.js";
 import { loadKubeConfig } from "../io/kubeconfig.js";
 import { createLogger } from "../observability/logger.js";
-import { UsageError, type Command } from "./command.js";
+import { command, UsageError } from "./command.js";
 
-interface Values {
-  file?: string;
-  "pod-cidr"?: string;
-  "keep-dir"?: boolean;
-}
 
 function waitForSignal(): Promise<void> {
   return new Promise<void>((resolve) => {
@@ -22,7 +17,7 @@ function waitForSignal(): Promise<void> {
 }
 
 /** `netfence dataplane build|up`: Calico felix enforcing NetworkPolicies on real packets (see src/dataplane/). */
-export const dataplaneCommand: Command<Values> = {
+export const dataplaneCommand = command({
   name: "dataplane",
   usage: "build|up",
   summary:
@@ -72,4 +67,4 @@ export const dataplaneCommand: Command<Values> = {
     }
     return 0;
   },
-};
+});

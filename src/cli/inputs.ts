@@ -14,13 +14,7 @@ import { toClusterInput, type ClusterInput } from "../policy/reach-input.js";
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
 import { buildIndex, resolveEndpoint, type Endpoint, type ReachabilityIndex } from "../policy/reachability.js";
 import { renderProfiles } from "./render-manifests.js";
-import { UsageError, type OptionSpec } from "./command.js";
-
-export interface InputValues {
-  filename?: string[];
-  kubeconfig?: string;
-  context?: string;
-}
+import { UsageError, type Options, type ValuesOf } from "./command.js";
 
 export const INPUT_OPTIONS = {
   filename: {
@@ -32,17 +26,16 @@ export const INPUT_OPTIONS = {
   },
   kubeconfig: { type: "string", valueName: "path", description: "kubeconfig for the live cluster (default: KUBECONFIG, then ~/.kube/config)" },
   context: { type: "string", valueName: "name", description: "kubeconfig context to use" },
-} satisfies Record<string, OptionSpec>;
+} satisfies Options;
+
+export type InputValues = ValuesOf<typeof INPUT_OPTIONS>;
 
 export const TRAFFIC_OPTIONS = {
   protocol: { type: "string", valueName: "TCP|UDP|SCTP|ICMP", description: "protocol of the probe", default: "TCP" },
   port: { type: "string", valueName: "number|name", description: "destination port, or a container port name resolved on each destination pod (not with ICMP)" },
-} satisfies Record<string, OptionSpec>;
+} satisfies Options;
 
-export interface TrafficValues {
-  protocol?: string;
-  port?: string;
-}
+export type TrafficValues = ValuesOf<typeof TRAFFIC_OPTIONS>;
 
 export interface LoadedInputs {
   index: ReachabilityIndex;

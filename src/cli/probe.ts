@@ -1,18 +1,12 @@
 import { requestProbe } from "../dataplane/probe-server.js";
 import type { ProbeProtocol } from "../dataplane/protocol.js";
-import { UsageError, type Command } from "./command.js";
+import { command, UsageError } from "./command.js";
 
-interface Values {
-  from?: string;
-  to?: string;
-  protocol?: string;
-  port?: string;
-}
 
 const PROTOCOLS: readonly ProbeProtocol[] = ["TCP", "UDP", "ICMP"];
 
 /** `netfence probe`: one probe by real packets on the running `netfence dataplane up`. */
-export const probeCommand: Command<Values> = {
+export const probeCommand = command({
   name: "probe",
   summary: "Send real packets between two pods of the running `netfence dataplane up` and print allowed or denied (exit 0 / 1).",
   options: {
@@ -34,4 +28,4 @@ export const probeCommand: Command<Values> = {
     console.log(`${result.from} → ${result.to} ${what}: ${result.allowed ? "allowed" : "denied"} (${result.detail}${result.attempts > 1 ? `, confirmed by a second probe` : ""})`);
     return result.allowed ? 0 : 1;
   },
-};
+});

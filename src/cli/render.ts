@@ -4,14 +4,9 @@ import { withoutSource, type ManifestObject } from "../io/manifests.js";
 import type { NetworkPolicy } from "../k8s/objects.js";
 import { readNamespace } from "../policy/reach-input.js";
 import { renderProfiles } from "./render-manifests.js";
-import { UsageError, type Command } from "./command.js";
+import { command, UsageError } from "./command.js";
 import { readManifestsOrFail } from "./inputs.js";
 
-interface Values {
-  filename?: string[];
-  output?: string;
-  "operator-namespace"?: string;
-}
 
 export interface RenderOutput {
   stdout: string;
@@ -46,7 +41,7 @@ export async function renderFromManifests(paths: readonly string[], format: "yam
 }
 
 /** `netfence render -f <files or dirs>… [-o yaml|json]`: the NetworkPolicies netfence would create, offline. */
-export const renderCommand: Command<Values> = {
+export const renderCommand = command({
   name: "render",
   summary:
     "Print the NetworkPolicies netfence would create for the IsolationProfiles and Namespaces in the given manifests (offline).\n" +
@@ -67,4 +62,4 @@ export const renderCommand: Command<Values> = {
     for (const line of out.stderr) console.error(line);
     return out.code;
   },
-};
+});
