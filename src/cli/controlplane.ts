@@ -1,6 +1,7 @@
 import { ensureBinaries } from "../controlplane/binaries.js";
 import { ControlPlane } from "../controlplane/controlplane.js";
 import { command, UsageError } from "./command.js";
+import { untilInterrupted } from "./foreground.js";
 
 
 /** `netfence controlplane up|build`: a real local control plane for people (tests start their own). */
@@ -29,10 +30,7 @@ export const controlplaneCommand = command({
     console.log(`  export KUBECONFIG=${plane.kubeconfigPath}`);
     console.log(`  alias kubectl=${plane.binaries.kubectl}\n`);
     console.log("Press Ctrl-C to stop.");
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await untilInterrupted();
     console.error("\nstopping…");
     await plane.stop();
     return 0;

@@ -7,14 +7,8 @@ import { readManifests, withoutSource } from "../io/manifests.js";
 import { loadKubeConfig } from "../io/kubeconfig.js";
 import { createLogger } from "../observability/logger.js";
 import { command, UsageError } from "./command.js";
+import { untilInterrupted } from "./foreground.js";
 
-
-function waitForSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-}
 
 /** `netfence dataplane build|up`: Calico felix enforcing NetworkPolicies on real packets (see src/dataplane/). */
 export const dataplaneCommand = command({
@@ -58,7 +52,7 @@ export const dataplaneCommand = command({
       console.log(`  alias kubectl=${plane.binaries.kubectl}\n`);
       console.log(`Probe with: netfence probe --from <ns/pod> --to <ns/pod> [--protocol TCP|UDP|ICMP --port 80]  (socket ${PROBE_SOCKET})`);
       console.log("Press Ctrl-C to stop and remove everything.");
-      await waitForSignal();
+      await untilInterrupted();
       console.error("\nstopping…");
       await closeProbeServer(server);
     } finally {
