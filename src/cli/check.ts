@@ -4,7 +4,6 @@ import { evaluate, type Evaluation } from "../policy/reachability.js";
 import { command, UsageError } from "./command.js";
 import { endpointOf, INPUT_OPTIONS, loadInputs, parseTraffic, printNotes, TRAFFIC_OPTIONS } from "./inputs.js";
 
-
 /** The answer and its reasons, one side per block. */
 export function formatCheck(result: Evaluation, describe: (verdict: Evaluation["egress"]) => string[]): string {
   const traffic = result.resolved && result.traffic.protocol !== "ICMP" && typeof result.traffic.port === "string" ? `${describeTraffic(result.resolved)} (${result.traffic.port})` : describeTraffic(result.traffic);

@@ -3,7 +3,6 @@ import { ControlPlane } from "../controlplane/controlplane.js";
 import { command, UsageError } from "./command.js";
 import { untilInterrupted } from "./foreground.js";
 
-
 /** `netfence controlplane up|build`: a real local control plane for people (tests start their own). */
 export const controlplaneCommand = command({
   name: "controlplane",

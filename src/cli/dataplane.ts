@@ -9,7 +9,6 @@ import { createLogger } from "../observability/logger.js";
 import { command, UsageError } from "./command.js";
 import { untilInterrupted } from "./foreground.js";
 
-
 /** `netfence dataplane build|up`: Calico felix enforcing NetworkPolicies on real packets (see src/dataplane/). */
 export const dataplaneCommand = command({
   name: "dataplane",

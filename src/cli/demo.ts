@@ -2,7 +2,6 @@ import { packageRoot } from "../lib/package-root.js";
 import { runDemo } from "../demo/demo.js";
 import { command } from "./command.js";
 
-
 /** `netfence demo`: the walkthrough reproduced on a local control plane (see src/demo/demo.ts). */
 export const demoCommand = command({
   name: "demo",

@@ -5,7 +5,6 @@ import { effectivePolicyTypes, type ReachabilityIndex } from "../policy/reachabi
 import { command, UsageError } from "./command.js";
 import { endpointOf, INPUT_OPTIONS, loadInputs, printNotes } from "./inputs.js";
 
-
 const MAX_PODS_SHOWN = 10;
 
 function podList(pods: readonly string[]): string {

@@ -3,7 +3,6 @@ import { CELL, cellAt, matrix, matrixCells, resolveEndpoint, type Matrix } from 
 import { command, UsageError } from "./command.js";
 import { INPUT_OPTIONS, loadInputs, parseTraffic, splitList, TRAFFIC_OPTIONS, type InputValues, type TrafficValues } from "./inputs.js";
 
-
 export interface MatrixRequest {
   input: InputValues;
   traffic: TrafficValues;

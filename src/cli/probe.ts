@@ -2,8 +2,11 @@ import { requestProbe } from "../dataplane/probe-server.js";
 import type { ProbeProtocol } from "../dataplane/protocol.js";
 import { command, UsageError } from "./command.js";
 
-
 const PROTOCOLS: readonly ProbeProtocol[] = ["TCP", "UDP", "ICMP"];
+
+function isProbeProtocol(text: string): text is ProbeProtocol {
+  return (PROTOCOLS as readonly string[]).includes(text);
+}
 
 /** `netfence probe`: one probe by real packets on the running `netfence dataplane up`. */
 export const probeCommand = command({
@@ -17,8 +20,8 @@ export const probeCommand = command({
   },
   async run(values) {
     if (!values.from || !values.to) throw new UsageError("--from and --to are required");
-    const protocol = (values.protocol ?? "TCP").toUpperCase() as ProbeProtocol;
-    if (!PROTOCOLS.includes(protocol)) throw new UsageError(`--protocol ${values.protocol ?? ""}: expected TCP, UDP or ICMP`);
+    const protocol = (values.protocol ?? "TCP").toUpperCase();
+    if (!isProbeProtocol(protocol)) throw new UsageError(`--protocol ${values.protocol ?? ""}: expected TCP, UDP or ICMP`);
     const port = Number(values.port ?? "80");
     if (protocol !== "ICMP" && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`--port ${values.port ?? ""}: expected 1-65535`);
     const answer = await requestProbe({ from: values.from, to: values.to, protocol, ...(protocol === "ICMP" ? {} : { port }) });

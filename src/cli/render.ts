@@ -7,7 +7,6 @@ import { renderProfiles } from "./render-manifests.js";
 import { command, UsageError } from "./command.js";
 import { readManifestsOrFail } from "./inputs.js";
 
-
 export interface RenderOutput {
   stdout: string;
   /** Validation errors and notes, one per line. */
