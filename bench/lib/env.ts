@@ -5,14 +5,16 @@
  * can select exactly the first N of them (`bench.netfence.io/first-<N>=yes`).
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
 import { ControlPlane } from "../../src/controlplane/controlplane.js";
 import { getJson } from "../../src/io/client.js";
+import { packageRoot } from "../../src/lib/package-root.js";
 import { call, callIdempotent, closeTransports, MERGE_PATCH, pool } from "./kube.js";
 import { progress, until } from "./report.js";
 
-const CRD_FILE = new URL("../../../crds/isolationprofiles.netfence.io.yaml", import.meta.url);
+const CRD_FILE = join(packageRoot, "crds", "isolationprofiles.netfence.io.yaml");
 /** Setup writes (namespaces, pods) in flight: fast, well under the apiserver's inflight limits. */
 export const SETUP_CONCURRENCY = 48;
 /** Sizes every pool namespace is labelled for at creation (others are labelled on demand). */

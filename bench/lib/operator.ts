@@ -1,13 +1,14 @@
 /** `netfence run` as the benchmarks run it: the client limits of the run, the V8 flags of the deployment. */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { OperatorProcess } from "../../src/controlplane/operator.js";
+import { packageRoot } from "../../src/lib/package-root.js";
 import type { Limits } from "./kube.js";
 
 export type { OperatorProcess };
 
-const MANIFESTS = fileURLToPath(new URL("../../../deploy/manifests/netfence.yaml", import.meta.url));
+const MANIFESTS = join(packageRoot, "deploy", "manifests", "netfence.yaml");
 
 interface DeploymentDoc {
   kind?: string;

@@ -3,6 +3,8 @@
  * of these changes the wire contract with existing clusters.
  */
 
+import { PORT_NAME_MAX_LENGTH } from "../k8s/port-name.js";
+
 export const GROUP = "netfence.io";
 export const VERSION = "v1alpha1";
 export const API_VERSION = `${GROUP}/${VERSION}` as const;
@@ -41,8 +43,6 @@ export const DELETION_POLICIES = ["Delete", "Orphan"] as const;
  * - Conflict: a policy netfence does not own has the generated name. DryRun: nothing written.
  */
 export const NAMESPACE_STATES = ["Failed", "Conflict", "Contested", "Bypassed", "Pending", "DryRun", "Isolated"] as const;
-export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
-export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 
 
 /**
@@ -64,7 +64,7 @@ export const LIMITS = {
   selectorValues: 32,
   labelKey: 317,
   labelValue: 63,
-  portName: 15,
+  portName: PORT_NAME_MAX_LENGTH,
   /** status.namespaces: problems first, the rest counted in namespacesOmitted. */
   /** status.namespaces holds at most this many entries (the CRD's maxItems; `--status-namespaces` picks up to it). */
   statusNamespaces: 100,

@@ -13,12 +13,11 @@ import {
   NAMESPACE_STATES,
   PLURAL,
   PRESETS,
-  PROTOCOLS,
-  SELECTOR_OPERATORS,
   SHORT_NAME,
   SINGULAR,
   VERSION,
 } from "./constants.js";
+import { PROTOCOLS, SELECTOR_OPERATORS } from "../k8s/objects.js";
 import { PATTERNS, RULES, type Rule } from "./rules.js";
 
 export type JSONSchemaProps = Record<string, unknown>;

@@ -5,8 +5,10 @@
  */
 import { z } from "zod";
 import { cidrWithin, hasHostBits, parseCidrStrict, type CidrRange } from "../k8s/cidr.js";
-import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort } from "../k8s/objects.js";
-import { API_VERSION, DELETION_POLICIES, KIND, LIMITS, MODES, PRESETS, PROTOCOLS, SELECTOR_OPERATORS } from "./constants.js";
+import type { NetworkPolicyPeer } from "../k8s/objects.js";
+import { isPortName } from "../k8s/port-name.js";
+import { labelSelectorSchema, networkPolicyPortSchema } from "../k8s/schemas.js";
+import { API_VERSION, DELETION_POLICIES, KIND, LIMITS, MODES, PRESETS } from "./constants.js";
 import { hostBitsMessage, MESSAGES, notInsideMessage, PATTERNS, patternMessage } from "./rules.js";
 import type { IsolationProfileStatus, Issue, ParsedProfile } from "./types.js";
 
@@ -23,18 +25,6 @@ function patterned(pattern: string, maxLength: number): z.ZodString {
 const labelValue = patterned(PATTERNS.labelValue, LIMITS.labelValue);
 const labelKey = patterned(PATTERNS.labelKey, LIMITS.labelKey);
 
-const requirement = z
-  .strictObject({
-    key: labelKey,
-    operator: z.enum(SELECTOR_OPERATORS),
-    values: z.array(labelValue).max(LIMITS.selectorValues).optional(),
-  })
-  .superRefine((req, ctx) => {
-    const count = req.values?.length ?? 0;
-    if ((req.operator === "In" || req.operator === "NotIn") && count === 0) fail(ctx, ["values"], MESSAGES.valuesRequired);
-    if ((req.operator === "Exists" || req.operator === "DoesNotExist") && count > 0) fail(ctx, ["values"], MESSAGES.valuesForbidden);
-  });
-
 const matchLabels = z.record(z.string(), labelValue).superRefine((labels, ctx) => {
   const keys = Object.keys(labels);
   if (keys.length > LIMITS.matchLabels) fail(ctx, [], `must have at most ${LIMITS.matchLabels} properties`);
@@ -42,9 +32,15 @@ const matchLabels = z.record(z.string(), labelValue).superRefine((labels, ctx) =
   for (const key of keys) if (!keyPattern.test(key)) fail(ctx, [key], MESSAGES.labelKeys);
 });
 
-const labelSelector: z.ZodType<LabelSelector> = z.strictObject({
-  matchLabels: matchLabels.optional(),
-  matchExpressions: z.array(requirement).max(LIMITS.matchExpressions).optional(),
+const labelSelector = labelSelectorSchema({
+  strict: true,
+  matchLabels,
+  key: labelKey,
+  value: labelValue,
+  maxExpressions: LIMITS.matchExpressions,
+  maxValues: LIMITS.selectorValues,
+  valuesRequired: () => MESSAGES.valuesRequired,
+  valuesForbidden: () => MESSAGES.valuesForbidden,
 });
 
 /** The block as CEL isCIDR() reads it; undefined when it says false. */
@@ -84,28 +80,18 @@ const peer: z.ZodType<NetworkPolicyPeer> = z
     if (p.ipBlock !== undefined && selectors) fail(ctx, ["ipBlock"], MESSAGES.ipBlockAlone);
   });
 
-const PORT_NAME = new RegExp(PATTERNS.portName);
-
-function checkPortValue(value: number | string, ctx: Ctx): void {
-  if (typeof value === "number") {
-    if (value < 1 || value > 65535) fail(ctx, ["port"], MESSAGES.portRange);
-  } else if (value.length > LIMITS.portName || !PORT_NAME.test(value) || !/[a-z]/.test(value)) {
-    fail(ctx, ["port"], MESSAGES.portName);
-  }
-}
-
-const port: z.ZodType<NetworkPolicyPort> = z
-  .strictObject({
-    protocol: z.enum(PROTOCOLS).optional(),
-    port: z.union([z.int(), z.string()], { error: MESSAGES.portName }).optional(),
-    endPort: z.int().min(1).max(65535).optional(),
-  })
-  .superRefine((p, ctx) => {
-    if (p.port !== undefined) checkPortValue(p.port, ctx);
-    if (p.endPort === undefined) return;
-    if (typeof p.port !== "number") fail(ctx, ["endPort"], MESSAGES.endPortNeedsNumber);
-    else if (p.endPort < p.port) fail(ctx, ["endPort"], MESSAGES.endPortBelowPort);
-  });
+const port = networkPolicyPortSchema({
+  strict: true,
+  port: z.union([z.int(), z.string()], { error: MESSAGES.portName }).superRefine((value, ctx) => {
+    if (typeof value === "number") {
+      if (value < 1 || value > 65535) fail(ctx, [], MESSAGES.portRange);
+    } else if (!isPortName(value)) {
+      fail(ctx, [], MESSAGES.portName);
+    }
+  }),
+  endPortNeedsNumber: MESSAGES.endPortNeedsNumber,
+  endPortBelowPort: () => MESSAGES.endPortBelowPort,
+});
 
 const namespacePattern = patterned(PATTERNS.namespacePattern, LIMITS.namespacePattern);
 

@@ -3,6 +3,7 @@
  * form (for the CRD, see crd.ts) next to the message both the API server and
  * parseProfile() (parse.ts, the same predicate in TypeScript) report.
  */
+import { PORT_NAME_MAX_LENGTH, PORT_NAME_PATTERN } from "../k8s/port-name.js";
 
 /** A regex both OpenAPI `pattern` (RE2) and JavaScript accept. */
 export const PATTERNS = {
@@ -14,7 +15,7 @@ export const PATTERNS = {
   /** A namespace name, or a glob over names with `*` and `?`. */
   namespacePattern: "^[a-z0-9*?]([-a-z0-9*?]*[a-z0-9*?])?$",
   /** An IANA service name, as a NetworkPolicy port name. */
-  portName: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",
+  portName: PORT_NAME_PATTERN,
 } as const;
 
 /** kube-apiserver's own wording for a failed `pattern`. */
@@ -46,7 +47,7 @@ export const MESSAGES = {
   valuesForbidden: "values must be empty when operator is Exists or DoesNotExist",
   labelKeys: "keys must be label keys such as 'team' or 'example.com/team'",
   portRange: "must be between 1 and 65535",
-  portName: "must be a port number or a port name: at most 15 lowercase letters, digits or '-', with at least one letter",
+  portName: `must be a port number or a port name: at most ${String(PORT_NAME_MAX_LENGTH)} lowercase letters, digits or '-', with at least one letter`,
   endPortNeedsNumber: "endPort needs a numeric port",
   endPortBelowPort: "endPort must be greater than or equal to port",
 } as const;
@@ -148,7 +149,7 @@ export const RULES = {
   port: [
     { rule: "type(self) != int || (self >= 1 && self <= 65535)", message: MESSAGES.portRange },
     {
-      rule: `type(self) != string || (size(self) <= 15 && self.matches(r'${PATTERNS.portName}') && self.matches('[a-z]'))`,
+      rule: `type(self) != string || (size(self) <= ${String(PORT_NAME_MAX_LENGTH)} && self.matches(r'${PATTERNS.portName}') && self.matches('[a-z]'))`,
       message: MESSAGES.portName,
     },
   ],

@@ -1,13 +1,8 @@
 import { describeVerdict } from "../policy/reach-explain.js";
 import { describeTraffic } from "../policy/ports.js";
 import { evaluate, type Evaluation } from "../policy/reachability.js";
-import { UsageError, type Command } from "./command.js";
-import { endpointOf, INPUT_OPTIONS, loadInputs, parseTraffic, printNotes, TRAFFIC_OPTIONS, type InputValues, type TrafficValues } from "./inputs.js";
-
-interface Values extends InputValues, TrafficValues {
-  from?: string;
-  to?: string;
-}
+import { command, UsageError } from "./command.js";
+import { endpointOf, INPUT_OPTIONS, loadInputs, parseTraffic, printNotes, TRAFFIC_OPTIONS } from "./inputs.js";
 
 /** The answer and its reasons, one side per block. */
 export function formatCheck(result: Evaluation, describe: (verdict: Evaluation["egress"]) => string[]): string {
@@ -30,7 +25,7 @@ export function formatCheck(result: Evaluation, describe: (verdict: Evaluation["
   return lines.join("\n");
 }
 
-export const checkCommand: Command<Values> = {
+export const checkCommand = command({
   name: "check",
   summary: "Say whether one pod (or IP) may reach another under the NetworkPolicies, and why. Exit 0 allowed, 1 denied, 2 usage or input error.",
   options: {
@@ -54,4 +49,4 @@ export const checkCommand: Command<Values> = {
     console.log(formatCheck(result, (v) => describeVerdict(loaded.index, v, peerOf(v.direction), describeTraffic(result.resolved ?? traffic))));
     return result.allowed ? 0 : 1;
   },
-};
+});

@@ -1,13 +1,10 @@
 import { ensureBinaries } from "../controlplane/binaries.js";
 import { ControlPlane } from "../controlplane/controlplane.js";
-import { UsageError, type Command } from "./command.js";
-
-interface Values {
-  "keep-dir"?: boolean;
-}
+import { command, UsageError } from "./command.js";
+import { untilInterrupted } from "./foreground.js";
 
 /** `netfence controlplane up|build`: a real local control plane for people (tests start their own). */
-export const controlplaneCommand: Command<Values> = {
+export const controlplaneCommand = command({
   name: "controlplane",
   usage: "up|build",
   summary:
@@ -32,12 +29,9 @@ export const controlplaneCommand: Command<Values> = {
     console.log(`  export KUBECONFIG=${plane.kubeconfigPath}`);
     console.log(`  alias kubectl=${plane.binaries.kubectl}\n`);
     console.log("Press Ctrl-C to stop.");
-    await new Promise<void>((resolve) => {
-      process.once("SIGINT", resolve);
-      process.once("SIGTERM", resolve);
-    });
+    await untilInterrupted();
     console.error("\nstopping…");
     await plane.stop();
     return 0;
   },
-};
+});

@@ -6,23 +6,11 @@ import { closeProbeServer, PROBE_SOCKET, serveProbes } from "../dataplane/probe-
 import { readManifests, withoutSource } from "../io/manifests.js";
 import { loadKubeConfig } from "../io/kubeconfig.js";
 import { createLogger } from "../observability/logger.js";
-import { UsageError, type Command } from "./command.js";
-
-interface Values {
-  file?: string;
-  "pod-cidr"?: string;
-  "keep-dir"?: boolean;
-}
-
-function waitForSignal(): Promise<void> {
-  return new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
-  });
-}
+import { command, UsageError } from "./command.js";
+import { untilInterrupted } from "./foreground.js";
 
 /** `netfence dataplane build|up`: Calico felix enforcing NetworkPolicies on real packets (see src/dataplane/). */
-export const dataplaneCommand: Command<Values> = {
+export const dataplaneCommand = command({
   name: "dataplane",
   usage: "build|up",
   summary:
@@ -63,7 +51,7 @@ export const dataplaneCommand: Command<Values> = {
       console.log(`  alias kubectl=${plane.binaries.kubectl}\n`);
       console.log(`Probe with: netfence probe --from <ns/pod> --to <ns/pod> [--protocol TCP|UDP|ICMP --port 80]  (socket ${PROBE_SOCKET})`);
       console.log("Press Ctrl-C to stop and remove everything.");
-      await waitForSignal();
+      await untilInterrupted();
       console.error("\nstopping…");
       await closeProbeServer(server);
     } finally {
@@ -72,4 +60,4 @@ export const dataplaneCommand: Command<Values> = {
     }
     return 0;
   },
-};
+});

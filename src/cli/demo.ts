@@ -1,14 +1,9 @@
-import { packageRoot } from "../controlplane/binaries.js";
+import { packageRoot } from "../lib/package-root.js";
 import { runDemo } from "../demo/demo.js";
-import type { Command } from "./command.js";
-
-interface Values {
-  "keep-dir"?: boolean;
-  "predicted-only"?: boolean;
-}
+import { command } from "./command.js";
 
 /** `netfence demo`: the walkthrough reproduced on a local control plane (see src/demo/demo.ts). */
-export const demoCommand: Command<Values> = {
+export const demoCommand = command({
   name: "demo",
   summary:
     "Replay the namespace-isolation walkthrough on a local control plane: apply the sample profiles one after another,\n" +
@@ -46,4 +41,4 @@ export const demoCommand: Command<Values> = {
       process.off("SIGTERM", interrupt);
     }
   },
-};
+});

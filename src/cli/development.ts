@@ -5,40 +5,40 @@
  * never load the harness, and the container image leaves all of it out
  * (the Dockerfile's `rm` list).
  */
-import { UsageError, type Command } from "./command.js";
+import { subcommand, UsageError, type Subcommand } from "./command.js";
 
 export interface DevelopmentCommand {
   name: string;
   /** One line for the top-level help; `netfence <name> --help` has the rest. */
   summary: string;
-  load(): Promise<Command<never>>;
+  load(): Promise<Subcommand>;
 }
 
 export const developmentCommands: readonly DevelopmentCommand[] = [
   {
     name: "controlplane",
     summary: "Run a local Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager) built from Go modules.",
-    load: async () => (await import("./controlplane.js")).controlplaneCommand,
+    load: async () => subcommand((await import("./controlplane.js")).controlplaneCommand),
   },
   {
     name: "demo",
     summary: "Replay the namespace-isolation walkthrough on a local control plane.",
-    load: async () => (await import("./demo.js")).demoCommand,
+    load: async () => subcommand((await import("./demo.js")).demoCommand),
   },
   {
     name: "dataplane",
     summary: "A real NetworkPolicy data plane on this machine: Calico felix and pods as network namespaces.",
-    load: async () => (await import("./dataplane.js")).dataplaneCommand,
+    load: async () => subcommand((await import("./dataplane.js")).dataplaneCommand),
   },
   {
     name: "probe",
     summary: "Send real packets between two pods of the running `netfence dataplane up`.",
-    load: async () => (await import("./probe.js")).probeCommand,
+    load: async () => subcommand((await import("./probe.js")).probeCommand),
   },
 ];
 
 /** Loads a development command; where its modules are absent (the container image), says so in one line. */
-export async function loadDevelopmentCommand(command: DevelopmentCommand): Promise<Command<never>> {
+export async function loadDevelopmentCommand(command: DevelopmentCommand): Promise<Subcommand> {
   try {
     return await command.load();
   } catch (err) {

@@ -2,14 +2,8 @@ import { bypassVerdict, formatBypass, generatedFor, type NamespaceVerdict } from
 import type { NetworkPolicy, PolicyType } from "../k8s/objects.js";
 import { describeSelector, explainPod, type DirectionExplanation, type PodExplanation, type RuleExplanation } from "../policy/reach-explain.js";
 import { effectivePolicyTypes, type ReachabilityIndex } from "../policy/reachability.js";
-import { UsageError, type Command } from "./command.js";
-import { endpointOf, INPUT_OPTIONS, loadInputs, printNotes, type InputValues } from "./inputs.js";
-
-interface Values extends InputValues {
-  to?: string;
-  namespace?: string;
-  output?: string;
-}
+import { command, UsageError } from "./command.js";
+import { endpointOf, INPUT_OPTIONS, loadInputs, printNotes } from "./inputs.js";
 
 const MAX_PODS_SHOWN = 10;
 
@@ -124,7 +118,7 @@ export function formatNamespaceExplanation(e: NamespaceExplanation): string {
   return [head, "", blocks.join("\n\n")].join("\n");
 }
 
-export const explainCommand: Command<Values> = {
+export const explainCommand = command({
   name: "explain",
   summary: "Show which NetworkPolicies isolate a pod and what their rules admit (--to), or whether a namespace's profiles still isolate it (--namespace).",
   options: {
@@ -155,4 +149,4 @@ export const explainCommand: Command<Values> = {
     console.log(output === "json" ? JSON.stringify(explanation, null, 2) : formatExplanation(explanation));
     return 0;
   },
-};
+});

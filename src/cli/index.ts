@@ -1,4 +1,4 @@
-import { parseCommandArgs, UsageError, type Command } from "./command.js";
+import { subcommand, UsageError, type Subcommand } from "./command.js";
 import { checkCommand } from "./check.js";
 import { developmentCommands, loadDevelopmentCommand } from "./development.js";
 import { explainCommand } from "./explain.js";
@@ -6,9 +6,8 @@ import { matrixCommand } from "./matrix.js";
 import { renderCommand } from "./render.js";
 import { runCommand } from "./run.js";
 
-
 /** The operator's and the user's commands; later commands register here. The development harness's are in development.ts. */
-const commands: Command<never>[] = [runCommand, renderCommand, matrixCommand, checkCommand, explainCommand];
+const commands: Subcommand[] = [subcommand(runCommand), subcommand(renderCommand), subcommand(matrixCommand), subcommand(checkCommand), subcommand(explainCommand)];
 
 function topLevelHelp(): string {
   const width = Math.max(...[...commands, ...developmentCommands].map((c) => c.name.length)) + 2;
@@ -29,7 +28,7 @@ function topLevelHelp(): string {
 }
 
 /** The command called `name`; a development command is imported only now. */
-async function findCommand(name: string): Promise<Command<never> | undefined> {
+async function findCommand(name: string): Promise<Subcommand | undefined> {
   const command = commands.find((c) => c.name === name);
   if (command) return command;
   const development = developmentCommands.find((c) => c.name === name);
@@ -52,9 +51,7 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`netfence: unknown command '${name}'\n\n${topLevelHelp()}`);
       return 2;
     }
-    const parsed = parseCommandArgs(command, rest);
-    if (!parsed) return 0;
-    return await command.run(parsed.values, parsed.positionals);
+    return await command.main(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       console.error(`netfence ${name}: ${err.message}`);

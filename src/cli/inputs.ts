@@ -5,20 +5,16 @@
  */
 import { readClusterSnapshot } from "../io/cluster-snapshot.js";
 import { loadKubeConfig } from "../io/kubeconfig.js";
-import { ManifestError, readManifests } from "../io/manifests.js";
+import { classify, describe } from "../io/errors.js";
+import { ManifestError, readManifests, type ManifestObject } from "../io/manifests.js";
 import type { Namespace } from "../k8s/objects.js";
+import { isPortName, PORT_NAME_MAX_LENGTH } from "../k8s/port-name.js";
 import { isTrafficProtocol, type Traffic } from "../policy/ports.js";
-import { toClusterInput, type ClusterInput, type LooseObject } from "../policy/reach-input.js";
+import { toClusterInput, type ClusterInput } from "../policy/reach-input.js";
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
 import { buildIndex, resolveEndpoint, type Endpoint, type ReachabilityIndex } from "../policy/reachability.js";
 import { renderProfiles } from "./render-manifests.js";
-import { UsageError, type OptionSpec } from "./command.js";
-
-export interface InputValues {
-  filename?: string[];
-  kubeconfig?: string;
-  context?: string;
-}
+import { UsageError, type Options, type ValuesOf } from "./command.js";
 
 export const INPUT_OPTIONS = {
   filename: {
@@ -30,17 +26,16 @@ export const INPUT_OPTIONS = {
   },
   kubeconfig: { type: "string", valueName: "path", description: "kubeconfig for the live cluster (default: KUBECONFIG, then ~/.kube/config)" },
   context: { type: "string", valueName: "name", description: "kubeconfig context to use" },
-} satisfies Record<string, OptionSpec>;
+} satisfies Options;
+
+export type InputValues = ValuesOf<typeof INPUT_OPTIONS>;
 
 export const TRAFFIC_OPTIONS = {
   protocol: { type: "string", valueName: "TCP|UDP|SCTP|ICMP", description: "protocol of the probe", default: "TCP" },
   port: { type: "string", valueName: "number|name", description: "destination port, or a container port name resolved on each destination pod (not with ICMP)" },
-} satisfies Record<string, OptionSpec>;
+} satisfies Options;
 
-export interface TrafficValues {
-  protocol?: string;
-  port?: string;
-}
+export type TrafficValues = ValuesOf<typeof TRAFFIC_OPTIONS>;
 
 export interface LoadedInputs {
   index: ReachabilityIndex;
@@ -62,15 +57,18 @@ function withImplicitNamespaces(input: ClusterInput): Namespace[] {
   return [...named.values()].map((ns) => ({ ...ns, metadata: { ...ns.metadata, labels: { ...ns.metadata.labels, [LABEL_NAMESPACE_NAME]: ns.metadata.name } } }));
 }
 
-async function fromManifests(paths: readonly string[]): Promise<LoadedInputs> {
-  let objects: LooseObject[];
+/** The objects of the manifests at `paths` (files or directories); an unreadable or malformed one is a UsageError. */
+export async function readManifestsOrFail(paths: readonly string[]): Promise<ManifestObject[]> {
   try {
-    objects = await readManifests(paths);
+    return await readManifests(paths);
   } catch (err) {
     if (err instanceof ManifestError) throw new UsageError(err.message);
     throw err;
   }
-  const input = toClusterInput(objects);
+}
+
+async function fromManifests(paths: readonly string[]): Promise<LoadedInputs> {
+  const input = toClusterInput(await readManifestsOrFail(paths));
   if (input.errors.length > 0) throw new UsageError(`invalid input:\n  ${input.errors.join("\n  ")}`);
   const namespaces = withImplicitNamespaces(input);
   let renderedPolicies = 0;
@@ -102,28 +100,15 @@ async function fromCluster(values: InputValues, namespaces: readonly string[]): 
   try {
     snapshot = await readClusterSnapshot(kc, { namespaces });
   } catch (err) {
-    throw new UsageError(`reading the cluster at ${server}: ${describeApiError(err)}`);
+    const error = classify(err);
+    // "Forbidden (403): …" when the server answered; the bare message when it did not.
+    throw new UsageError(`reading the cluster at ${server}: ${error.code === undefined ? error.message : describe(error)}`);
   }
   // The cluster's NetworkPolicies are what is enforced: profiles there are already rendered by the operator.
   const input = toClusterInput([...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies]);
   if (input.errors.length > 0) throw new UsageError(`unexpected objects in the cluster:\n  ${input.errors.join("\n  ")}`);
   const index = buildIndex(input.cluster);
   return { index, source: server, renderedPolicies: 0, notes: index.warnings.slice() };
-}
-
-function describeApiError(err: unknown): string {
-  if (typeof err === "object" && err !== null && "code" in err && typeof err.code === "number") {
-    const body = "body" in err && typeof err.body === "string" ? err.body : "";
-    let message = "";
-    try {
-      const parsed = JSON.parse(body) as { message?: unknown };
-      if (typeof parsed.message === "string") message = parsed.message;
-    } catch {
-      message = body.slice(0, 200);
-    }
-    return `HTTP ${String(err.code)}${message ? `: ${message}` : ""}`;
-  }
-  return err instanceof Error ? err.message : String(err);
 }
 
 /**
@@ -148,8 +133,6 @@ export function splitList(text: string | undefined): string[] {
     .filter((s) => s !== "");
 }
 
-const PORT_NAME = /^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
-
 /** --protocol and --port as a probe; defaults TCP and 80. */
 export function parseTraffic(values: TrafficValues): Traffic {
   const protocol = (values.protocol ?? "TCP").toUpperCase();
@@ -164,7 +147,7 @@ export function parseTraffic(values: TrafficValues): Traffic {
     if (port < 1 || port > 65535) throw new UsageError(`--port ${text}: a port is 1 to 65535`);
     return { protocol, port };
   }
-  if (!PORT_NAME.test(text)) throw new UsageError(`--port '${text}': expected a number or a container port name (lowercase letters, digits, '-', up to 15)`);
+  if (!isPortName(text)) throw new UsageError(`--port '${text}': expected a number or a container port name (lowercase letters, digits, '-', up to ${String(PORT_NAME_MAX_LENGTH)})`);
   return { protocol, port: text };
 }
 

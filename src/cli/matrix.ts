@@ -1,13 +1,7 @@
 import { describeTraffic } from "../policy/ports.js";
 import { CELL, cellAt, matrix, matrixCells, resolveEndpoint, type Matrix } from "../policy/reachability.js";
-import { UsageError, type Command } from "./command.js";
+import { command, UsageError } from "./command.js";
 import { INPUT_OPTIONS, loadInputs, parseTraffic, splitList, TRAFFIC_OPTIONS, type InputValues, type TrafficValues } from "./inputs.js";
-
-interface Values extends InputValues, TrafficValues {
-  namespace?: string;
-  external?: string;
-  output?: string;
-}
 
 export interface MatrixRequest {
   input: InputValues;
@@ -96,7 +90,7 @@ export function formatJson(m: Matrix): string {
   );
 }
 
-export const matrixCommand: Command<Values> = {
+export const matrixCommand = command({
   name: "matrix",
   summary: "Show which pods may reach which (every ordered pair) under the NetworkPolicies, for one protocol and port.",
   options: {
@@ -120,4 +114,4 @@ export const matrixCommand: Command<Values> = {
     console.log(output === "json" ? formatJson(m) : formatTable(m));
     return 0;
   },
-};
+});

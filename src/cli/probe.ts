@@ -1,18 +1,15 @@
 import { requestProbe } from "../dataplane/probe-server.js";
 import type { ProbeProtocol } from "../dataplane/protocol.js";
-import { UsageError, type Command } from "./command.js";
-
-interface Values {
-  from?: string;
-  to?: string;
-  protocol?: string;
-  port?: string;
-}
+import { command, UsageError } from "./command.js";
 
 const PROTOCOLS: readonly ProbeProtocol[] = ["TCP", "UDP", "ICMP"];
 
+function isProbeProtocol(text: string): text is ProbeProtocol {
+  return (PROTOCOLS as readonly string[]).includes(text);
+}
+
 /** `netfence probe`: one probe by real packets on the running `netfence dataplane up`. */
-export const probeCommand: Command<Values> = {
+export const probeCommand = command({
   name: "probe",
   summary: "Send real packets between two pods of the running `netfence dataplane up` and print allowed or denied (exit 0 / 1).",
   options: {
@@ -23,8 +20,8 @@ export const probeCommand: Command<Values> = {
   },
   async run(values) {
     if (!values.from || !values.to) throw new UsageError("--from and --to are required");
-    const protocol = (values.protocol ?? "TCP").toUpperCase() as ProbeProtocol;
-    if (!PROTOCOLS.includes(protocol)) throw new UsageError(`--protocol ${values.protocol ?? ""}: expected TCP, UDP or ICMP`);
+    const protocol = (values.protocol ?? "TCP").toUpperCase();
+    if (!isProbeProtocol(protocol)) throw new UsageError(`--protocol ${values.protocol ?? ""}: expected TCP, UDP or ICMP`);
     const port = Number(values.port ?? "80");
     if (protocol !== "ICMP" && (!Number.isInteger(port) || port < 1 || port > 65535)) throw new UsageError(`--port ${values.port ?? ""}: expected 1-65535`);
     const answer = await requestProbe({ from: values.from, to: values.to, protocol, ...(protocol === "ICMP" ? {} : { port }) });
@@ -34,4 +31,4 @@ export const probeCommand: Command<Values> = {
     console.log(`${result.from} → ${result.to} ${what}: ${result.allowed ? "allowed" : "denied"} (${result.detail}${result.attempts > 1 ? `, confirmed by a second probe` : ""})`);
     return result.allowed ? 0 : 1;
   },
-};
+});

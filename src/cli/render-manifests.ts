@@ -4,13 +4,14 @@
  */
 import { parseProfile } from "../api/parse.js";
 import type { Namespace, NetworkPolicy } from "../k8s/objects.js";
+import { isRecord } from "../lib/is-record.js";
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 
 function nameOf(obj: unknown): string {
-  if (typeof obj !== "object" || obj === null) return "(not an object)";
-  const metadata = (obj as { metadata?: unknown }).metadata;
-  if (typeof metadata !== "object" || metadata === null) return "(unnamed)";
-  const name = (metadata as { name?: unknown }).name;
+  if (!isRecord(obj)) return "(not an object)";
+  const metadata = obj.metadata;
+  if (!isRecord(metadata)) return "(unnamed)";
+  const name = metadata.name;
   return typeof name === "string" && name !== "" ? name : "(unnamed)";
 }
 

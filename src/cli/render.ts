@@ -1,15 +1,11 @@
 import { stringify } from "yaml";
 import { DEFAULT_OPERATOR_NAMESPACE, KIND } from "../api/constants.js";
-import { ManifestError, readManifests, withoutSource, type ManifestObject } from "../io/manifests.js";
-import type { Namespace, NetworkPolicy } from "../k8s/objects.js";
+import { withoutSource, type ManifestObject } from "../io/manifests.js";
+import type { NetworkPolicy } from "../k8s/objects.js";
+import { readNamespace } from "../policy/reach-input.js";
 import { renderProfiles } from "./render-manifests.js";
-import { UsageError, type Command } from "./command.js";
-
-interface Values {
-  filename?: string[];
-  output?: string;
-  "operator-namespace"?: string;
-}
+import { command, UsageError } from "./command.js";
+import { readManifestsOrFail } from "./inputs.js";
 
 export interface RenderOutput {
   stdout: string;
@@ -30,15 +26,11 @@ function isNamespace(obj: ManifestObject): boolean {
 
 /** What `netfence render` prints, computed without printing (the tests call this). */
 export async function renderFromManifests(paths: readonly string[], format: "yaml" | "json", operatorNamespace: string): Promise<RenderOutput> {
-  let objects: ManifestObject[];
-  try {
-    objects = await readManifests(paths);
-  } catch (err) {
-    if (err instanceof ManifestError) throw new UsageError(err.message);
-    throw err;
-  }
+  const objects = await readManifestsOrFail(paths);
   const profiles = objects.filter((o) => o.kind === KIND).map(withoutSource);
-  const namespaces = objects.filter(isNamespace).map((o) => withoutSource(o) as unknown as Namespace);
+  const invalid: string[] = [];
+  const namespaces = objects.filter(isNamespace).flatMap((o) => readNamespace(o, invalid) ?? []);
+  if (invalid.length > 0) throw new UsageError(`invalid input:\n  ${invalid.join("\n  ")}`);
   if (profiles.length === 0) throw new UsageError(`no ${KIND} found in ${paths.join(", ")}`);
 
   const { policies, errors } = renderProfiles(profiles, namespaces, { operatorNamespace });
@@ -48,7 +40,7 @@ export async function renderFromManifests(paths: readonly string[], format: "yam
 }
 
 /** `netfence render -f <files or dirs>… [-o yaml|json]`: the NetworkPolicies netfence would create, offline. */
-export const renderCommand: Command<Values> = {
+export const renderCommand = command({
   name: "render",
   summary:
     "Print the NetworkPolicies netfence would create for the IsolationProfiles and Namespaces in the given manifests (offline).\n" +
@@ -69,4 +61,4 @@ export const renderCommand: Command<Values> = {
     for (const line of out.stderr) console.error(line);
     return out.code;
   },
-};
+});

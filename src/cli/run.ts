@@ -1,27 +1,31 @@
 import { LIMITS } from "../api/constants.js";
 import { defaultRunConfig, run, type RunConfig } from "../main.js";
 import { isLogLevel } from "../observability/logger.js";
-import { UsageError, type Command } from "./command.js";
+import { command, UsageError, type Options, type ValuesOf } from "./command.js";
 
-interface Values {
-  kubeconfig?: string;
-  namespace?: string;
-  "profile-selector"?: string;
-  "leader-elect"?: boolean;
-  "lease-name"?: string;
-  "metrics-addr"?: string;
-  "health-addr"?: string;
-  concurrency?: string;
-  qps?: string;
-  burst?: string;
-  "log-level"?: string;
-  "dns-namespace"?: string;
-  "dns-pod-selector"?: string;
-  "resync-period"?: string;
-  "pod-batch-period"?: string;
-  "write-concurrency"?: string;
-  "status-namespaces"?: string;
-}
+const d = defaultRunConfig;
+
+const RUN_OPTIONS = {
+  kubeconfig: { type: "string", valueName: "path", description: "kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)" },
+  namespace: { type: "string", valueName: "ns", description: "netfence's own namespace: the leader Lease lives here and it is never isolated (default: the pod's namespace, else netfence-system)" },
+  "profile-selector": { type: "string", valueName: "selector", description: "only reconcile IsolationProfiles matching this label selector (e.g. tier=canary); default all" },
+  "leader-elect": { type: "boolean", description: "elect a leader on a Lease so only one replica writes (15s lease, 10s renew deadline, 2s retry)" },
+  "lease-name": { type: "string", valueName: "name", description: "name of the leader-election Lease", default: d.leaseName },
+  "metrics-addr": { type: "string", valueName: "addr", description: "address of /metrics; 0 disables", default: d.metricsAddr },
+  "health-addr": { type: "string", valueName: "addr", description: "address of /healthz and /readyz; 0 disables", default: d.healthAddr },
+  concurrency: { type: "string", valueName: "n", description: "profiles reconciled in parallel", default: String(d.concurrency) },
+  "write-concurrency": { type: "string", valueName: "n", description: "writes in flight within one reconcile", default: String(d.writeConcurrency) },
+  qps: { type: "string", valueName: "n", description: "sustained API writes per second", default: String(d.qps) },
+  burst: { type: "string", valueName: "n", description: "API writes allowed in a burst", default: String(d.burst) },
+  "log-level": { type: "string", valueName: "level", description: "trace|debug|info|warn|error|fatal|silent", default: d.logLevel },
+  "dns-namespace": { type: "string", valueName: "ns", description: "namespace of cluster DNS for allowDNS", default: d.dnsNamespace },
+  "dns-pod-selector": { type: "string", valueName: "k=v,…", description: "labels of cluster DNS pods for allowDNS", default: "k8s-app=kube-dns" },
+  "resync-period": { type: "string", valueName: "duration", description: "re-check every profile this often (no writes when nothing changed)", default: "10m" },
+  "pod-batch-period": { type: "string", valueName: "duration", description: "pod changes only move status.isolatedPods: re-count a profile at most once per this period (0: on every change)", default: "1s" },
+  "status-namespaces": { type: "string", valueName: "n", description: `entries in status.namespaces, problems first (1–${String(LIMITS.statusNamespaces)}); every status write costs the API server in proportion`, default: String(d.statusNamespaces) },
+} satisfies Options;
+
+type Values = ValuesOf<typeof RUN_OPTIONS>;
 
 function positiveNumber(flag: string, value: string | undefined, fallback: number, integer = true): number {
   if (value === undefined) return fallback;
@@ -64,7 +68,6 @@ function statusNamespaces(value: string | undefined): number {
 }
 
 export function toRunConfig(v: Values): RunConfig {
-  const d = defaultRunConfig;
   const logLevel = v["log-level"] ?? d.logLevel;
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level: expected trace, debug, info, warn, error, fatal or silent, got '${logLevel}'`);
   return {
@@ -89,32 +92,12 @@ export function toRunConfig(v: Values): RunConfig {
   };
 }
 
-const d = defaultRunConfig;
-
 /** `netfence run`: the operator. */
-export const runCommand: Command<Values> = {
+export const runCommand = command({
   name: "run",
   summary: "Run the operator: reconcile IsolationProfiles into NetworkPolicies, heal drift, report status.",
-  options: {
-    kubeconfig: { type: "string", valueName: "path", description: "kubeconfig file (default: in-cluster config, then $KUBECONFIG, then ~/.kube/config)" },
-    namespace: { type: "string", valueName: "ns", description: "netfence's own namespace: the leader Lease lives here and it is never isolated (default: the pod's namespace, else netfence-system)" },
-    "profile-selector": { type: "string", valueName: "selector", description: "only reconcile IsolationProfiles matching this label selector (e.g. tier=canary); default all" },
-    "leader-elect": { type: "boolean", description: "elect a leader on a Lease so only one replica writes (15s lease, 10s renew deadline, 2s retry)" },
-    "lease-name": { type: "string", valueName: "name", description: "name of the leader-election Lease", default: d.leaseName },
-    "metrics-addr": { type: "string", valueName: "addr", description: "address of /metrics; 0 disables", default: d.metricsAddr },
-    "health-addr": { type: "string", valueName: "addr", description: "address of /healthz and /readyz; 0 disables", default: d.healthAddr },
-    concurrency: { type: "string", valueName: "n", description: "profiles reconciled in parallel", default: String(d.concurrency) },
-    "write-concurrency": { type: "string", valueName: "n", description: "writes in flight within one reconcile", default: String(d.writeConcurrency) },
-    qps: { type: "string", valueName: "n", description: "sustained API writes per second", default: String(d.qps) },
-    burst: { type: "string", valueName: "n", description: "API writes allowed in a burst", default: String(d.burst) },
-    "log-level": { type: "string", valueName: "level", description: "trace|debug|info|warn|error|fatal|silent", default: d.logLevel },
-    "dns-namespace": { type: "string", valueName: "ns", description: "namespace of cluster DNS for allowDNS", default: d.dnsNamespace },
-    "dns-pod-selector": { type: "string", valueName: "k=v,…", description: "labels of cluster DNS pods for allowDNS", default: "k8s-app=kube-dns" },
-    "resync-period": { type: "string", valueName: "duration", description: "re-check every profile this often (no writes when nothing changed)", default: "10m" },
-    "pod-batch-period": { type: "string", valueName: "duration", description: "pod changes only move status.isolatedPods: re-count a profile at most once per this period (0: on every change)", default: "1s" },
-    "status-namespaces": { type: "string", valueName: "n", description: `entries in status.namespaces, problems first (1–${String(LIMITS.statusNamespaces)}); every status write costs the API server in proportion`, default: String(d.statusNamespaces) },
-  },
+  options: RUN_OPTIONS,
   async run(values) {
     return run(toRunConfig(values));
   },
-};
+});

@@ -1,18 +1,7 @@
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-
-/** The repository (or installed package) root: the nearest package.json named netfence above this file. */
-export const packageRoot = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
-
-function findPackageRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    const manifest = join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "netfence") return dir;
-    if (dirname(dir) === dir) return resolve(start, "..", "..");
-  }
-}
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../lib/package-root.js";
 
 export interface Binaries {
   dir: string;

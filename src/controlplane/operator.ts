@@ -4,9 +4,9 @@
  * the demo, the integration tests and the benchmarks.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { packageRoot } from "../lib/package-root.js";
 import { freePort } from "./process.js";
 
 export interface OperatorStart {
@@ -19,23 +19,12 @@ export interface OperatorStart {
   logLevel?: string;
   /** NODE_OPTIONS of the operator process; default: this process's environment. */
   nodeOptions?: string;
-  /** The package root holding bin/netfence.js; default: found upwards from this file. */
+  /** The package root holding bin/netfence.js; default: netfence's own. */
   root?: string;
 }
 
 /** Log output kept per process (the tail): enough for a test's whole run. */
 const KEEP_CHARS = 4_000_000;
-
-/** The nearest directory upwards of this module with bin/netfence.js (src/, dist/ and dist-bench/ builds alike). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, "bin", "netfence.js"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error("bin/netfence.js not found above the operator harness");
-    dir = up;
-  }
-  return dir;
-}
 
 export class OperatorProcess {
   private output = "";
@@ -67,7 +56,7 @@ export class OperatorProcess {
       ...(options.args ?? []),
     ];
     const nodeOptions = options.nodeOptions ?? process.env.NODE_OPTIONS ?? "";
-    const bin = join(options.root ?? packageRoot(), "bin", "netfence.js");
+    const bin = join(options.root ?? packageRoot, "bin", "netfence.js");
     const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_OPTIONS: nodeOptions } });
     return new OperatorProcess(child, healthPort, metricsPort, args, nodeOptions);
   }

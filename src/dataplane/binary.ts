@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { packageRoot } from "../controlplane/binaries.js";
+import { packageRoot } from "../lib/package-root.js";
 
 export interface Felix {
   dir: string;

@@ -5,6 +5,7 @@
  * (the wire form), each with its kind and apiVersion set.
  */
 import { ApiException, type KubeConfig } from "@kubernetes/client-node";
+import { isRecord } from "../lib/is-record.js";
 import { getJson } from "./client.js";
 
 export interface SnapshotObject {
@@ -40,7 +41,7 @@ async function listAll(kc: KubeConfig, path: string, apiVersion: string, kind: s
   do {
     const page = (await getJson(kc, path, { query: { limit, continue: token } })) as ListPage;
     for (const item of page.items ?? []) {
-      if (typeof item === "object" && item !== null) out.push({ ...(item as Record<string, unknown>), apiVersion, kind });
+      if (isRecord(item)) out.push({ ...item, apiVersion, kind });
     }
     token = page.metadata?.continue || undefined;
   } while (token);

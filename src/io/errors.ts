@@ -9,6 +9,7 @@
  * `Status`), `undefined` for 401, and sometimes an already-parsed object.
  */
 import { ApiException } from "@kubernetes/client-node";
+import { isRecord } from "../lib/is-record.js";
 
 /** One field error of an `Invalid` (422) Status: `details.causes[]`. */
 export interface FieldCause {
@@ -67,10 +68,6 @@ const NETWORK_CODES = new Set([
   "UND_ERR_HEADERS_TIMEOUT",
   "UND_ERR_BODY_TIMEOUT",
 ]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
-}
 
 function oneLine(text: string, max = 500): string {
   const flat = text.replace(/\s+/g, " ").trim();

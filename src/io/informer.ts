@@ -30,6 +30,7 @@
 import { Watch, type KubeConfig } from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { backoffDelay } from "../lib/backoff.js";
+import { isRecord } from "../lib/is-record.js";
 import type { JsonInterner } from "./intern.js";
 import { getJson } from "./client.js";
 import { classify } from "./errors.js";
@@ -254,10 +255,6 @@ export function shareParts<O extends { metadata?: object; spec?: unknown }>(inte
     }
     return obj;
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null;
 }
 
 /** 410 Gone, as client-node's Watch reports a failed watch request. */

@@ -12,6 +12,7 @@ import type { EventRecorder, PolicyWriter, ProfileWriter, ReadResult, WriteFailu
 import type { NetworkPolicy } from "../k8s/objects.js";
 import { KeepAliveJson } from "./client.js";
 import { classify } from "./errors.js";
+import { isRecord } from "../lib/is-record.js";
 import type { TokenBucket } from "../lib/ratelimit.js";
 
 const SSA = "application/apply-patch+yaml";
@@ -68,6 +69,15 @@ export function replacement(policy: NetworkPolicy, current: NetworkPolicy): Netw
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata, spec: policy.spec };
 }
 
+/** A NetworkPolicy as the API server sends it: named metadata and a spec with its pod selector. */
+function isNetworkPolicy(value: unknown): value is NetworkPolicy {
+  return isRecord(value) && isRecord(value.metadata) && typeof value.metadata.name === "string" && isRecord(value.spec) && isRecord(value.spec.podSelector);
+}
+
+function isNetworkPolicyList(value: unknown): value is NetworkPolicy[] {
+  return Array.isArray(value) && value.every(isNetworkPolicy);
+}
+
 const NP = (namespace: string) => `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`;
 
 export class KubePolicyWriter implements PolicyWriter {
@@ -119,18 +129,22 @@ export class KubePolicyWriter implements PolicyWriter {
   }
 
   async read(namespace: string, name: string): Promise<ReadResult<NetworkPolicy | undefined>> {
+    const path = `${NP(namespace)}/${name}`;
     try {
       // Plain JSON (the wire shape), like the informer cache holds.
-      return { ok: true, value: (await this.http.request("GET", `${NP(namespace)}/${name}`)) as NetworkPolicy };
+      const value = await this.http.request("GET", path);
+      return isNetworkPolicy(value) ? { ok: true, value } : failure(new Error(`GET ${path}: the response is not a NetworkPolicy`));
     } catch (err) {
       return classify(err).kind === "NotFound" ? { ok: true, value: undefined } : failure(err);
     }
   }
 
   async list(labelSelector: string): Promise<ReadResult<NetworkPolicy[]>> {
+    const path = "/apis/networking.k8s.io/v1/networkpolicies";
     try {
-      const list = (await this.http.request("GET", "/apis/networking.k8s.io/v1/networkpolicies", { query: { labelSelector } })) as { items?: NetworkPolicy[] };
-      return { ok: true, value: list.items ?? [] };
+      const list = await this.http.request("GET", path, { query: { labelSelector } });
+      const items = isRecord(list) ? (list.items ?? []) : undefined;
+      return isNetworkPolicyList(items) ? { ok: true, value: items } : failure(new Error(`GET ${path}: the response is not a list of NetworkPolicies`));
     } catch (err) {
       return failure(err);
     }

@@ -6,7 +6,8 @@
 
 export type Labels = Readonly<Record<string, string>>;
 
-export type SelectorOperator = "In" | "NotIn" | "Exists" | "DoesNotExist";
+export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
+export type SelectorOperator = (typeof SELECTOR_OPERATORS)[number];
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -49,7 +50,8 @@ export interface Namespace {
   status?: { phase?: string };
 }
 
-export type Protocol = "TCP" | "UDP" | "SCTP";
+export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
 
 export interface ContainerPort {
   name?: string;

@@ -1,4 +1,4 @@
-import type { ContainerPort, NetworkPolicyPort, Protocol } from "../k8s/objects.js";
+import { PROTOCOLS, type ContainerPort, type NetworkPolicyPort, type Protocol } from "../k8s/objects.js";
 
 /** What a probe sends: ICMP (ping, no port) or a port of a NetworkPolicy protocol. */
 export type TrafficProtocol = Protocol | "ICMP";
@@ -9,7 +9,7 @@ export type Traffic = { protocol: "ICMP" } | { protocol: Protocol; port: number 
 /** Traffic after the destination resolved a named port: a concrete number. */
 export type ResolvedTraffic = { protocol: "ICMP" } | { protocol: Protocol; port: number };
 
-export const TRAFFIC_PROTOCOLS: readonly TrafficProtocol[] = ["TCP", "UDP", "SCTP", "ICMP"];
+export const TRAFFIC_PROTOCOLS: readonly TrafficProtocol[] = [...PROTOCOLS, "ICMP"];
 
 export function isTrafficProtocol(text: string): text is TrafficProtocol {
   return (TRAFFIC_PROTOCOLS as readonly string[]).includes(text);

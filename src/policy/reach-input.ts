@@ -5,26 +5,21 @@
  */
 import { z } from "zod";
 import { parseIpBlock } from "../k8s/cidr.js";
-import type { Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
+import { isRecord } from "../lib/is-record.js";
+import { PROTOCOLS, type Namespace, type NetworkPolicy, type Pod } from "../k8s/objects.js";
+import { isPortName, PORT_NAME_MAX_LENGTH } from "../k8s/port-name.js";
+import { labelSelectorSchema, networkPolicyPortSchema } from "../k8s/schemas.js";
 import type { ClusterState } from "./reachability.js";
 
 const labels = z.record(z.string(), z.string());
-const protocol = z.enum(["TCP", "UDP", "SCTP"]);
 
-const selector = z.object({
-  matchLabels: labels.optional(),
-  matchExpressions: z
-    .array(
-      z
-        .object({ key: z.string().min(1), operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]), values: z.array(z.string()).optional() })
-        .superRefine((req, ctx) => {
-          const needsValues = req.operator === "In" || req.operator === "NotIn";
-          const count = req.values?.length ?? 0;
-          if (needsValues && count === 0) ctx.addIssue({ code: "custom", path: ["values"], message: `must be non-empty for operator ${req.operator}` });
-          if (!needsValues && count > 0) ctx.addIssue({ code: "custom", path: ["values"], message: `must be empty for operator ${req.operator}` });
-        }),
-    )
-    .optional(),
+const selector = labelSelectorSchema({
+  strict: false,
+  matchLabels: labels,
+  key: z.string().min(1),
+  value: z.string(),
+  valuesRequired: (operator) => `must be non-empty for operator ${operator}`,
+  valuesForbidden: (operator) => `must be empty for operator ${operator}`,
 });
 
 const meta = z.object({ name: z.string().min(1), namespace: z.string().min(1).optional(), labels: labels.optional() });
@@ -39,7 +34,7 @@ const podSchema = z.object({
         .array(
           z.object({
             name: z.string(),
-            ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int().min(1).max(65535), protocol: protocol.optional() })).optional(),
+            ports: z.array(z.object({ name: z.string().optional(), containerPort: z.number().int().min(1).max(65535), protocol: z.enum(PROTOCOLS).optional() })).optional(),
           }),
         )
         .optional(),
@@ -48,17 +43,14 @@ const podSchema = z.object({
   status: z.object({ podIP: z.string().optional(), podIPs: z.array(z.object({ ip: z.string() })).optional() }).optional(),
 });
 
-const port = z
-  .object({
-    protocol: protocol.optional(),
-    port: z.union([z.number().int().min(1).max(65535), z.string().regex(/^(?=.*[a-z])[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/, "a named port is 1-15 lowercase letters, digits and '-', with at least one letter")]).optional(),
-    endPort: z.number().int().min(1).max(65535).optional(),
-  })
-  .superRefine((p, ctx) => {
-    if (p.endPort === undefined) return;
-    if (typeof p.port !== "number") ctx.addIssue({ code: "custom", path: ["endPort"], message: "needs a numeric port" });
-    else if (p.endPort < p.port) ctx.addIssue({ code: "custom", path: ["endPort"], message: `must be at least port (${p.port})` });
-  });
+const NAMED_PORT = `a named port is 1-${String(PORT_NAME_MAX_LENGTH)} lowercase letters, digits and '-', with at least one letter`;
+
+const port = networkPolicyPortSchema({
+  strict: false,
+  port: z.union([z.number().int().min(1).max(65535), z.string().refine(isPortName, NAMED_PORT)]),
+  endPortNeedsNumber: "needs a numeric port",
+  endPortBelowPort: (port) => `must be at least port (${port})`,
+});
 
 const peer = z
   .object({
@@ -111,7 +103,7 @@ function formatPath(path: readonly PropertyKey[]): string {
 }
 
 function describe(obj: LooseObject): string {
-  const m = typeof obj.metadata === "object" && obj.metadata !== null ? (obj.metadata as { name?: unknown; namespace?: unknown }) : {};
+  const m = isRecord(obj.metadata) ? obj.metadata : {};
   const name = typeof m.name === "string" ? m.name : "<no name>";
   const ns = typeof m.namespace === "string" ? `${m.namespace}/` : "";
   return `${obj.__source ? `${obj.__source}: ` : ""}${String(obj.kind)} ${ns}${name}`;
@@ -125,6 +117,11 @@ function check<T>(schema: z.ZodType<T>, obj: LooseObject, errors: string[]): T |
     errors.push(`${describe(obj)}: ${where === "" ? "" : `${where}: `}${issue.message}`);
   }
   return undefined;
+}
+
+/** A Namespace as the evaluator and the renderer read it (name and labels); problems go to `errors`, naming the object and the field. */
+export function readNamespace(obj: LooseObject, errors: string[]): Namespace | undefined {
+  return check(namespaceSchema, obj, errors);
 }
 
 /**
@@ -143,7 +140,7 @@ export function toClusterInput(objects: readonly LooseObject[]): ClusterInput {
     const apiVersion = typeof obj.apiVersion === "string" ? obj.apiVersion : "";
     const kind = typeof obj.kind === "string" ? obj.kind : "";
     if (kind === "Namespace" && apiVersion === "v1") {
-      const ns = check(namespaceSchema, obj, errors);
+      const ns = readNamespace(obj, errors);
       if (ns) namespaces.push(ns);
     } else if (kind === "Pod" && apiVersion === "v1") {
       const pod = check(podSchema, obj, errors);

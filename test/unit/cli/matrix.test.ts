@@ -6,6 +6,7 @@ import { describe, expect, it, jest } from "@jest/globals";
 import { stringify } from "yaml";
 import { UsageError } from "../../../src/cli/command.js";
 import { computeMatrix, formatJson, formatTable, matrixCommand } from "../../../src/cli/matrix.js";
+import type { Probe } from "../../../src/demo/walkthrough.js";
 import { parseManifests } from "../../../src/io/manifests.js";
 import { matrixCells } from "../../../src/policy/reachability.js";
 
@@ -13,14 +14,6 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const walkthrough = join(root, "test/fixtures/walkthrough");
 const cluster = join(walkthrough, "cluster.yaml");
 const samples = join(root, "deploy/samples/walkthrough");
-
-interface Probe {
-  from: string;
-  to: string;
-  protocol: "ICMP" | "TCP";
-  port?: number;
-  allowed: boolean;
-}
 
 function probes(state: string): Probe[] {
   return (JSON.parse(readFileSync(join(walkthrough, state, "expect.json"), "utf8")) as { probes: Probe[] }).probes;

@@ -71,6 +71,13 @@ describe("netfence render", () => {
     expect(out.stdout).not.toContain("namespace: kube-system");
   });
 
+  it("names the file and field of a malformed Namespace", async () => {
+    const file = tempManifest("apiVersion: v1\nkind: Namespace\nmetadata: {name: dev, labels: {team: 1}}\n");
+    await expect(renderFromManifests([file], "yaml", "netfence-system")).rejects.toEqual(
+      new UsageError(`invalid input:\n  ${file}#1: Namespace dev: metadata.labels.team: Invalid input: expected string, received number`),
+    );
+  });
+
   it.each<[string, string[], Record<string, unknown>, RegExp]>([
     ["no -f is a usage error", [], {}, /at least one file/],
     ["an unknown output format is a usage error", [], { filename: WALKTHROUGH, output: "table" }, /-o must be yaml or json/],

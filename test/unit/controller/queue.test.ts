@@ -3,6 +3,8 @@ import { WorkQueue, type HandlerResult, type WorkQueueOptions } from "../../../s
 import { silentLogger } from "../../../src/observability/logger.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Runs every promise callback already due (a macrotask turn), whatever the clock says. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -76,10 +78,26 @@ describe("WorkQueue", () => {
   });
 
   it("runs different keys in parallel up to the concurrency", async () => {
-    const h = harness({ concurrency: 3, work: () => sleep(30) as Promise<undefined> });
+    // Each run blocks until the test releases it; without a qps limit the queue moves on promise callbacks only, so settle() shows all it would do.
+    const running: (() => void)[] = [];
+    const h = harness({ concurrency: 3, work: () => new Promise<undefined>((finish) => running.push(() => finish(undefined))) });
     for (const key of ["a", "b", "c", "d", "e", "f"]) h.queue.add(key);
     h.queue.start();
-    await until(() => h.queue.metrics().processed === 6, "six runs");
+    await settle();
+    expect(h.runs).toEqual(["a", "b", "c"]);
+    expect(h.queue.metrics()).toMatchObject({ inFlight: 3, depth: 3 });
+    for (const next of ["d", "e", "f"]) {
+      running.shift()!();
+      await settle();
+      expect(h.runs.at(-1)).toBe(next);
+      expect(h.queue.metrics().inFlight).toBe(3);
+    }
+    for (const left of [2, 1, 0]) {
+      running.shift()!();
+      await settle();
+      expect(h.queue.metrics().inFlight).toBe(left);
+    }
+    expect(h.queue.metrics().processed).toBe(6);
     expect(h.maxActive()).toBe(3);
   });
 

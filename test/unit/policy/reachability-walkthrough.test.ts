@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "@jest/globals";
+import type { Probe } from "../../../src/demo/walkthrough.js";
 import { parseManifests } from "../../../src/io/manifests.js";
 import { toClusterInput } from "../../../src/policy/reach-input.js";
 import { buildIndex, evaluate, matrix, matrixCells, resolveEndpoint, type Endpoint, type ReachabilityIndex, type Traffic } from "../../../src/policy/reachability.js";
@@ -12,13 +13,6 @@ import { buildIndex, evaluate, matrix, matrixCells, resolveEndpoint, type Endpoi
  */
 const root = join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/walkthrough");
 
-interface Probe {
-  from: string;
-  to: string;
-  protocol: "ICMP" | "TCP";
-  port?: number;
-  allowed: boolean;
-}
 interface Expect {
   cluster: string;
   policies: string[];
