@@ -360,6 +360,9 @@ describe("the ServiceAccount token outside its role", () => {
     ["create", "", "pods", "default"],
     ["create", "networking.k8s.io", "networkpolicies", "default"],
     ["patch", "netfence.io", "isolationprofiles", ""],
+    ["get", "netfence.io", "isolationprofiles", ""],
+    ["get", "", "namespaces", ""],
+    ["patch", "events.k8s.io", "events", "default"],
     ["update", "coordination.k8s.io", "leases", NAMESPACE],
     ["update", "coordination.k8s.io", "leases", "default"],
   ])("SelfSubjectAccessReview: may it %s %s/%s in '%s'?", async (verb, group, resource, namespace) => {
