@@ -152,6 +152,15 @@ describe("netfence run with the chart's ServiceAccount token", () => {
     await operator.stop();
   });
 
+  /** `eventually`, failing with the operator's log lines as they are when it fails (not when it started waiting). */
+  async function converged<T>(check: () => Promise<T | undefined>, what: string, timeoutMs?: number, intervalMs?: number, detail = () => ""): Promise<T> {
+    try {
+      return await eventually(check, what, timeoutMs, intervalMs);
+    } catch (err) {
+      throw new Error(`${err instanceof Error ? err.message : String(err)}${detail()}\noperator logs:\n${operator.logs(40)}`);
+    }
+  }
+
   async function matches(probes: Probe[]): Promise<string[]> {
     const renamed = probes.map((p) => ({ ...p, from: cluster.rename(p.from), to: cluster.rename(p.to) }));
     const namespaces = Object.values(cluster.names);
@@ -167,7 +176,7 @@ describe("netfence run with the chart's ServiceAccount token", () => {
     for (const state of STATES.filter((s) => s.sample)) {
       const name = `rbac-${state.id}`;
       await profiles.fromSample(join(ROOT, state.sample ?? ""), name, (ns) => cluster.names[ns] ?? ns);
-      await eventually(() => profiles.settled(name), `${name} Ready; operator logs:\n${operator.logs(20)}`);
+      await converged(() => profiles.settled(name), `${name} Ready`);
       for (const step of state.steps) {
         if (step.label) {
           const { pod, key, value } = step.label;
@@ -251,15 +260,16 @@ describe("netfence run with the chart's ServiceAccount token", () => {
     );
     const sa = (verb: string) => auditEvents((e) => e.user.username === SA_USER && e.verb === verb && e.objectRef?.resource === "networkpolicies" && e.objectRef.name === policy, plane.auditLogPath);
     let edits = 0;
-    await eventually(
+    await converged(
       async () => {
         edits++;
         await net.patchNamespacedNetworkPolicy({ namespace: dev, name: policy, body: { spec: { podSelector: { matchLabels: { edit: String(edits) } } } } }, MERGE_PATCH);
         return sa("get").length > 0 ? true : undefined;
       },
-      `the operator re-reading ${dev}/${policy} after a stale write; operator logs:\n${operator.logs(20)}`,
+      `the operator re-reading ${dev}/${policy} after a stale write`,
       90_000,
       1500,
+      () => ` (${String(edits)} edits); its requests on the policy:\n${sa("update").concat(sa("get"), sa("create"), sa("patch")).map((e) => `${e.requestReceivedTimestamp} ${e.verb} → ${String(e.responseStatus?.code)}`).sort().join("\n")}`,
     );
     expect(sa("update").map((e) => e.responseStatus?.code)).toContain(409);
     await eventually(async () => (JSON.stringify((await profiles.policy(name, dev))?.spec) === JSON.stringify(desired) ? true : undefined), "the policy restored", 60_000);
