@@ -13,6 +13,12 @@ export interface ControlPlaneOptions {
   progress?: (line: string) => void;
   /** Seconds to wait for each component to become healthy. */
   startTimeoutSeconds?: number;
+  /**
+   * Users whose every request — reads and watches included — the audit log
+   * records (Metadata level), e.g. a ServiceAccount whose RBAC a test proves
+   * from the verbs it used. Everyone else: mutating requests only.
+   */
+  auditAllRequestsOf?: readonly string[];
 }
 
 interface Tls {
@@ -43,24 +49,28 @@ function httpGet(url: string): Promise<number> {
 }
 
 /**
- * Audit only mutating requests, at Metadata level: tests and benchmarks count
- * the writes a client made (by user, verb, namespace and name) from this log.
+ * Audit mutating requests at Metadata level: tests and benchmarks count the
+ * writes a client made (by user, verb, namespace and name) from this log.
+ * Requests of `everythingOf` are all recorded, reads and watches too (a watch
+ * appears at ResponseStarted, when it opens).
  */
-async function writeAuditPolicy(dir: string): Promise<string> {
+function auditPolicy(everythingOf: readonly string[] = []): string {
+  return [
+    "apiVersion: audit.k8s.io/v1",
+    "kind: Policy",
+    "omitStages: [RequestReceived]",
+    "rules:",
+    ...(everythingOf.length ? ["- level: Metadata", `  users: ${JSON.stringify(everythingOf)}`] : []),
+    "- level: Metadata",
+    "  verbs: [create, update, patch, delete, deletecollection]",
+    "- level: None",
+    "",
+  ].join("\n");
+}
+
+async function writeAuditPolicy(dir: string, everythingOf: readonly string[] | undefined): Promise<string> {
   const path = join(dir, "audit-policy.yaml");
-  await writeFile(
-    path,
-    [
-      "apiVersion: audit.k8s.io/v1",
-      "kind: Policy",
-      "omitStages: [RequestReceived]",
-      "rules:",
-      "- level: Metadata",
-      "  verbs: [create, update, patch, delete, deletecollection]",
-      "- level: None",
-      "",
-    ].join("\n"),
-  );
+  await writeFile(path, auditPolicy(everythingOf));
   return path;
 }
 
@@ -124,7 +134,7 @@ export class ControlPlane {
       "--allow-privileged=true",
       "--disable-admission-plugins=ServiceAccount",
       "--endpoint-reconciler-type=none",
-      `--audit-policy-file=${await writeAuditPolicy(dir)}`,
+      `--audit-policy-file=${await writeAuditPolicy(dir, options.auditAllRequestsOf)}`,
       `--audit-log-path=${join(dir, "audit.log")}`,
       "--audit-log-format=json",
       "--audit-log-mode=batch",
@@ -171,7 +181,7 @@ export class ControlPlane {
     say(`${c.name} ready in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
 
-  /** JSON lines of the audit log: every mutating request (Metadata level). */
+  /** JSON lines of the audit log: every mutating request, and every request of `auditAllRequestsOf` (Metadata level). */
   get auditLogPath(): string {
     return join(this.dir, "audit.log");
   }

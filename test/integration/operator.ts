@@ -32,6 +32,7 @@ export const Operator = {
 };
 
 export interface AuditEvent {
+  auditID: string;
   verb: string;
   requestURI: string;
   user: { username: string };
@@ -40,10 +41,19 @@ export interface AuditEvent {
   requestReceivedTimestamp: string;
 }
 
-/** Mutating requests recorded by the control plane's audit log (flushed about every second). */
-export function auditEvents(filter: (e: AuditEvent) => boolean): AuditEvent[] {
+/** The audit log of the run's control plane (global setup). */
+function sharedAuditLog(): string {
   const path = process.env.NETFENCE_TEST_AUDIT_LOG;
   if (!path) throw new Error("NETFENCE_TEST_AUDIT_LOG is not set");
+  return path;
+}
+
+/**
+ * Requests recorded by a control plane's audit log (flushed about every
+ * second): mutating ones, and every request of the users it audits in full.
+ * Default: the run's shared control plane.
+ */
+export function auditEvents(filter: (e: AuditEvent) => boolean, path = sharedAuditLog()): AuditEvent[] {
   let text = "";
   try {
     text = readFileSync(path, "utf8");
@@ -58,17 +68,18 @@ export function auditEvents(filter: (e: AuditEvent) => boolean): AuditEvent[] {
 }
 
 /**
- * A positive signal that the audit log holds every write made before this
+ * A positive signal that the audit log holds every request made before this
  * call: writes a marker (a ConfigMap in "default", deleted again) and waits
  * until its create shows up. The log is flushed in order, in batches, so
- * "nothing was written" can be asserted without a fixed sleep.
+ * "nothing was written" can be asserted without a fixed sleep. Default: the
+ * run's shared control plane; pass another plane's admin kubeconfig and log.
  */
-export async function auditMark(): Promise<void> {
-  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+export async function auditMark(kc: k8s.KubeConfig = kubeConfig(), path = sharedAuditLog()): Promise<void> {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
   const name = uniqueName("audit-mark");
   await core.createNamespacedConfigMap({ namespace: "default", body: { metadata: { name } } });
   await eventually(
-    () => Promise.resolve(auditEvents((e) => e.verb === "create" && e.objectRef?.resource === "configmaps" && e.objectRef.name === name).length > 0 ? true : undefined),
+    () => Promise.resolve(auditEvents((e) => e.verb === "create" && e.objectRef?.resource === "configmaps" && e.objectRef.name === name, path).length > 0 ? true : undefined),
     "the audit marker in the audit log",
   );
   await core.deleteNamespacedConfigMap({ namespace: "default", name }).catch(() => undefined);
