@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import * as k8s from "@kubernetes/client-node";
 import { OperatorProcess } from "../../src/controlplane/operator.js";
 import { eventually, kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
+import type { AuditRecord } from "../unit/packaging/rbac.js";
 
 export interface OperatorOptions {
   /** netfence's own namespace (Lease, never isolated). */
@@ -31,13 +32,7 @@ export const Operator = {
   },
 };
 
-export interface AuditEvent {
-  auditID: string;
-  verb: string;
-  requestURI: string;
-  user: { username: string };
-  objectRef?: { resource?: string; namespace?: string; name?: string; subresource?: string; apiGroup?: string };
-  responseStatus?: { code?: number };
+export interface AuditEvent extends AuditRecord {
   requestReceivedTimestamp: string;
 }
 
