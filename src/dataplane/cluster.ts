@@ -5,7 +5,8 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ManifestObject } from "../io/manifests.js";
-import type { Pod } from "../k8s/objects.js";
+import { toClusterInput } from "../policy/reach-input.js";
+import { firstFew } from "../policy/status.js";
 import { apply } from "./api.js";
 import type { DataPlane, DataPlanePod } from "./dataplane.js";
 
@@ -32,8 +33,9 @@ export async function applyPolicies(kc: KubeConfig, objects: readonly ManifestOb
   return policies.length;
 }
 
-/** The manifest's pods on the data plane, at their status.podIP when they have one. */
+/** The manifest's pods (read as the evaluator reads them) on the data plane, at their status.podIP when they have one. */
 export function addManifestPods(plane: DataPlane, objects: readonly ManifestObject[]): Promise<DataPlanePod[]> {
-  const pods = objects.filter((o) => o.kind === "Pod") as unknown as Pod[];
-  return plane.addPods(pods.map((pod) => ({ pod: { ...pod, metadata: { ...pod.metadata, namespace: pod.metadata.namespace ?? "default" } }, ...(pod.status?.podIP ? { ip: pod.status.podIP } : {}) })));
+  const input = toClusterInput(objects);
+  if (input.errors.length) return Promise.reject(new Error(`the cluster manifest has objects netfence cannot read: ${firstFew(input.errors, 3)}`));
+  return plane.addPods(input.cluster.pods.map((pod) => ({ pod, ...(pod.status?.podIP ? { ip: pod.status.podIP } : {}) })));
 }
