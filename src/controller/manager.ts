@@ -67,14 +67,31 @@ export class ProfileController {
       qps: Math.max(options.qps, 10),
       burst: Math.max(options.burst, 10),
       logger: options.log,
-      handler: (name) => {
-        const scope = this.scopes.get(name);
-        this.scopes.delete(name);
-        return options.reconcile(name, scope instanceof Set ? scope : undefined);
-      },
+      handler: (name) => this.run(name),
       ...(options.onProcessed ? { onProcessed: options.onProcessed } : {}),
     });
     this.wire(new ProfileIndex(caches.profiles, options.operatorNamespace));
+  }
+
+  /**
+   * One pass of `name`, with what was asked of it since the last pass began.
+   * Every way a key enters the queue records a scope first (events, resync,
+   * pod batches here; retries and requeues below), so a key without one was
+   * queued again by events that arrived before the last pass began, and that
+   * pass has seen them already: nothing to do.
+   */
+  private async run(name: string): Promise<HandlerResult> {
+    const scope = this.scopes.get(name);
+    if (scope === undefined) return {};
+    this.scopes.delete(name);
+    try {
+      const result = await this.options.reconcile(name, scope instanceof Set ? scope : undefined);
+      if (result.retry || result.requeueAfterMs !== undefined) this.scopes.set(name, FULL);
+      return result;
+    } catch (err) {
+      this.scopes.set(name, FULL);
+      throw err;
+    }
   }
 
   /** Queues full passes. */

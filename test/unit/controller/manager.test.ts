@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
 import type { IsolationProfile } from "../../../src/api/types.js";
 import { ProfileController, type EventSource } from "../../../src/controller/manager.js";
+import type { HandlerResult } from "../../../src/controller/queue.js";
 import type { Namespace, NetworkPolicy, Pod } from "../../../src/k8s/objects.js";
 import { silentLogger } from "../../../src/observability/logger.js";
 
@@ -43,11 +44,15 @@ function harness() {
   const deleted: string[] = [];
   /** While set, the run of profile "busy" waits for it: the one worker is occupied and keys wait in the queue. */
   const gate: { release?: () => void } = {};
+  /** What the next runs return (then {}). */
+  const results: (HandlerResult | Error)[] = [];
   const controller = new ProfileController(caches, {
     reconcile: async (name, rejudge) => {
       runs.push(rejudge ? `${name} rejudge ${[...rejudge].join(",")}` : name);
       if (name === "busy") await new Promise<void>((resolve) => (gate.release = resolve));
-      return {};
+      const next = results.shift() ?? {};
+      if (next instanceof Error) throw next;
+      return next;
     },
     log: silentLogger(),
     concurrency: 1,
@@ -58,7 +63,7 @@ function harness() {
     operatorNamespace: "netfence-system",
     onProfileDeleted: (p) => deleted.push(p.metadata.name),
   });
-  return { caches, runs, deleted, controller, gate };
+  return { caches, runs, deleted, controller, gate, results };
 }
 
 const settle = async (runs: string[], count: number) => {
@@ -124,6 +129,39 @@ describe("ProfileController", () => {
     h.caches.profiles.put(profile("zz-marker", []));
     await settle(h.runs, 4);
     expect(h.runs).toEqual(["a", "busy", expected, "zz-marker"]);
+  });
+
+  it("events that reach an idle worker together are one pass; the queue's re-run for the later ones finds nothing to do", async () => {
+    const h = harness();
+    current = h.controller;
+    for (const ns of ["dev", "qa"]) h.caches.namespaces.put(namespace(ns));
+    h.caches.profiles.put(profile("a", ["dev", "qa"]));
+    h.controller.start();
+    await settle(h.runs, 1);
+    // The first event hands the key to the idle worker at once; the second arrives before its pass begins.
+    h.caches.policies.put(tenant("dev"));
+    h.caches.policies.put(tenant("qa"));
+    h.caches.profiles.put(profile("zz-marker", []));
+    await settle(h.runs, 3);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.runs).toEqual(["a", "a rejudge dev,qa", "zz-marker"]);
+  });
+
+  it.each<[string, HandlerResult | Error]>([
+    ["asks for a retry", { retry: true }],
+    ["asks to come back later", { requeueAfterMs: 1 }],
+    ["throws", new Error("boom")],
+  ])("a re-judging pass that %s runs again in full", async (_name, result) => {
+    const h = harness();
+    current = h.controller;
+    h.caches.namespaces.put(namespace("dev"));
+    h.caches.profiles.put(profile("a", ["dev"]));
+    h.controller.start();
+    await settle(h.runs, 1);
+    h.results.push(result);
+    h.caches.policies.put(tenant("dev"));
+    await settle(h.runs, 3);
+    expect(h.runs).toEqual(["a", "a rejudge dev", "a"]);
   });
 
   it("does not reconcile again when only the profile's status was written", async () => {
