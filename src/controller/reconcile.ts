@@ -1,7 +1,8 @@
 /**
  * One reconcile of one IsolationProfile, level-triggered and idempotent: it
- * never asks which event happened; it compares what the profile wants with
- * what the caches hold, writes only the difference, and reports status once.
+ * compares what the profile wants with what the caches hold, writes only the
+ * difference, and reports status once. Events only narrow where it looks (the
+ * namespaces whose other policies changed), never what it writes.
  */
 import type { Logger } from "pino";
 import { FINALIZER, LABEL_PROFILE, LIMITS } from "../api/constants.js";
