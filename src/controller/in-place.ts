@@ -28,26 +28,20 @@ export interface PreviousPass {
   state: (namespace: string) => NamespaceState | undefined;
 }
 
-/** A pass whose result is complete: every selected namespace judged, nothing to retry. */
-export interface CleanPass {
-  /** `uid/generation` of the profile it ran for. */
-  version: string;
+/** What a pass left for one profile. */
+export interface LastPass {
   /** namespace → its entry; updated in place by a pass that re-judges some namespaces. */
   entries: Map<string, NamespaceStatus>;
   /** namespace → its uid then. */
   uids: ReadonlyMap<string, string>;
   isolatedPods: number;
-}
-
-interface Pass {
-  entries: Map<string, NamespaceStatus>;
-  uids: Map<string, string>;
-  clean?: CleanPass;
+  /** `uid/generation` of the profile, when the pass was clean (every selected namespace judged, nothing to retry). */
+  cleanAt?: string;
 }
 
 export class InPlaceLedger {
   /** profile uid → what its previous pass left. */
-  private readonly byProfile = new Map<string, Pass>();
+  private readonly byProfile = new Map<string, LastPass>();
   /** profile uid → the status netfence wrote last (the cache may not show it yet). */
   private readonly written = new Map<string, IsolationProfileStatus>();
 
@@ -65,27 +59,25 @@ export class InPlaceLedger {
   }
 
   /**
-   * What this pass left: its status entries (kept, not copied). `clean` when
+   * What this pass left: its status entries (kept, not copied). `cleanAt` when
    * the pass completed with nothing to retry, at this profile version.
    */
-  record(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, namespaces: ReadonlyMap<string, Namespace>, clean?: { version: string; isolatedPods: number }): void {
+  record(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, namespaces: ReadonlyMap<string, Namespace>, isolatedPods: number, cleanAt?: string): void {
     const uids = new Map<string, string>();
     for (const name of entries.keys()) uids.set(name, namespaces.get(name)?.metadata.uid ?? "");
-    const pass: Pass = { entries, uids };
-    if (clean) pass.clean = { ...clean, entries, uids };
-    this.byProfile.set(profile.metadata.uid ?? "", pass);
+    this.byProfile.set(profile.metadata.uid ?? "", cleanAt === undefined ? { entries, uids, isolatedPods } : { entries, uids, isolatedPods, cleanAt });
   }
 
   /** The previous pass, if it was clean and ran for this version of the profile. */
-  cleanPass(profile: IsolationProfile, version: string): CleanPass | undefined {
-    const clean = this.byProfile.get(profile.metadata.uid ?? "")?.clean;
-    return clean?.version === version ? clean : undefined;
+  cleanPass(profile: IsolationProfile, version: string): LastPass | undefined {
+    const pass = this.byProfile.get(profile.metadata.uid ?? "");
+    return pass?.cleanAt === version ? pass : undefined;
   }
 
   /** A partial pass could not finish: the next one must be a full pass. */
   dirty(profile: IsolationProfile): void {
     const pass = this.byProfile.get(profile.metadata.uid ?? "");
-    if (pass) delete pass.clean;
+    if (pass) delete pass.cleanAt;
   }
 
   lastWritten(profile: IsolationProfile): IsolationProfileStatus | undefined {

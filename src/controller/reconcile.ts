@@ -224,7 +224,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   // Every failed write is retried with the queue's per-key backoff, retryable or not (RBAC or a webhook may be fixed meanwhile).
   const retry = failures.count > 0 || written.retry === true;
-  if (spec.mode === "Enforce") deps.inPlace.record(profile, entries, byName, retry || requeueAfterMs !== undefined ? undefined : { version, isolatedPods });
+  if (spec.mode === "Enforce") deps.inPlace.record(profile, entries, byName, isolatedPods, retry || requeueAfterMs !== undefined ? undefined : version);
   return retry || requeueAfterMs === undefined ? { retry } : { requeueAfterMs };
 }
 

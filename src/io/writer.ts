@@ -4,13 +4,12 @@
  * finalizers, and Events. Every call returns a WriteResult and never throws,
  * so one failing namespace never stops a pass.
  */
-import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "pino";
 import { API_VERSION, ANNOTATION_SPEC_HASH, FIELD_MANAGER, GROUP, KIND, LABEL_MANAGED_BY, LABEL_PROFILE, PLURAL, VERSION } from "../api/constants.js";
 import type { IsolationProfile, IsolationProfileStatus } from "../api/types.js";
 import type { EventRecorder, PolicyWriter, ProfileWriter, ReadResult, WriteFailure, WriteResult } from "../controller/ports.js";
 import type { NetworkPolicy } from "../k8s/objects.js";
-import { KeepAliveJson } from "./client.js";
+import type { KeepAliveJson } from "./client.js";
 import { classify } from "./errors.js";
 import { isRecord } from "../lib/is-record.js";
 import type { TokenBucket } from "../lib/ratelimit.js";
@@ -81,11 +80,7 @@ function isNetworkPolicyList(value: unknown): value is NetworkPolicy[] {
 const NP = (namespace: string) => `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`;
 
 export class KubePolicyWriter implements PolicyWriter {
-  private readonly http: KeepAliveJson;
-
-  constructor(kc: k8s.KubeConfig | KeepAliveJson, private readonly limiter?: TokenBucket) {
-    this.http = kc instanceof KeepAliveJson ? kc : new KeepAliveJson(kc);
-  }
+  constructor(private readonly http: KeepAliveJson, private readonly limiter?: TokenBucket) {}
 
   create(policy: NetworkPolicy): Promise<WriteResult> {
     const namespace = policy.metadata.namespace ?? "";
@@ -152,11 +147,7 @@ export class KubePolicyWriter implements PolicyWriter {
 }
 
 export class KubeProfileWriter implements ProfileWriter {
-  private readonly http: KeepAliveJson;
-
-  constructor(kc: k8s.KubeConfig | KeepAliveJson, private readonly limiter?: TokenBucket) {
-    this.http = kc instanceof KeepAliveJson ? kc : new KeepAliveJson(kc);
-  }
+  constructor(private readonly http: KeepAliveJson, private readonly limiter?: TokenBucket) {}
 
   /** Server-side apply on /status: fields netfence stops setting are removed. */
   writeStatus(profile: IsolationProfile, status: IsolationProfileStatus): Promise<WriteResult> {
@@ -181,13 +172,10 @@ export class KubeProfileWriter implements ProfileWriter {
  * transitions (heals, verdict changes), which state changes already pace.
  */
 export class KubeEventRecorder implements EventRecorder {
-  private readonly http: KeepAliveJson;
   private readonly recent = new Map<string, number>();
 
   /** On the kept-alive write transport: a connection (and TLS handshake) per event would compete with the writes. */
-  constructor(kc: k8s.KubeConfig | KeepAliveJson, private readonly instance: string, private readonly log: Logger, private readonly dedupMs = 600_000) {
-    this.http = kc instanceof KeepAliveJson ? kc : new KeepAliveJson(kc);
-  }
+  constructor(private readonly http: KeepAliveJson, private readonly instance: string, private readonly log: Logger, private readonly dedupMs = 600_000) {}
 
   record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string, options: { transition?: boolean } = {}): void {
     const key = `${profile.metadata.uid ?? profile.metadata.name}/${reason}/${message}`;
