@@ -15,7 +15,7 @@ import { isOwnedBy, planChanges, planOne, type DriftKind, type Plan, type Planne
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
 import { pool } from "../lib/pool.js";
-import { computeStatus, firstFew, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
+import { computeStatus, firstFew, invalidSpecStatus, lifecycleFailedStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
 import type { InPlaceLedger, PreviousPass } from "./in-place.js";
 import type { VerdictMemo } from "./verdicts.js";
@@ -98,17 +98,16 @@ export async function reconcileProfile(name: string, deps: ReconcileDeps, rejudg
   if (!profile) return DONE;
   if (profile.metadata.deletionTimestamp) return finalize(profile, deps);
 
+  const now = timestamp(deps);
+  const generation = profile.metadata.generation ?? 0;
   const finalizers = profile.metadata.finalizers ?? [];
   if (!finalizers.includes(FINALIZER)) {
+    // Nothing is enforced before the finalizer is in place: deletionPolicy could not be honoured.
     const added = await deps.profileWriter.setFinalizers(profile, [...finalizers, FINALIZER]);
-    // A conflict means the cache is behind: the update event brings us back.
-    if (!added.ok) return { retry: added.retryable || added.kind === "Conflict" };
+    if (!added.ok) return finalizerFailed(profile, deps, "adding", added, "nothing is enforced until it is in place", now);
   }
 
   const parsed = parseProfile(profile);
-  // metav1.Time has second precision.
-  const now = deps.now().toISOString().replace(/\.\d+Z$/, "Z");
-  const generation = profile.metadata.generation ?? 0;
   if (!parsed.ok) {
     const message = formatIssues(parsed.issues);
     deps.events.record(profile, "Warning", "InvalidSpec", message);
@@ -120,6 +119,9 @@ export async function reconcileProfile(name: string, deps: ReconcileDeps, rejudg
   }
   return enforce(profile, parsed.value, deps, generation, now);
 }
+
+/** Now, as a metav1.Time (second precision). */
+const timestamp = (deps: ReconcileDeps) => deps.now().toISOString().replace(/\.\d+Z$/, "Z");
 
 const versionOf = (profile: IsolationProfile) => `${profile.metadata.uid ?? ""}/${String(profile.metadata.generation ?? 0)}`;
 
@@ -189,13 +191,13 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   for (const ns of active) set(ns.metadata.name, "Isolated");
   for (const c of plan.conflicts) set(c.namespace, "Conflict", { message: c.reason });
 
-  const failures = { count: 0 };
+  const failures: { namespace: string; failure: WriteFailure }[] = [];
   const onFailure = (namespace: string, f: WriteFailure) => {
     if (f.namespaceGone) {
       entries.delete(namespace);
       return;
     }
-    failures.count++;
+    failures.push({ namespace, failure: f });
     set(namespace, f.retryable ? "Pending" : "Failed", { message: f.message.slice(0, 500) });
   };
 
@@ -207,7 +209,6 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     const outcome = await execute(profile, plan, deps, set, onFailure);
     requeueAfterMs = outcome.nextMs;
     cleanup = outcome.cleanup;
-    failures.count += cleanup.length;
     judgeEffectiveIsolation(profile, desired, entries, deps);
     reportTransitions(profile, entries.values(), previous.state, deps);
   }
@@ -221,9 +222,14 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   if (conflicts.length) {
     deps.events.record(profile, "Warning", "Conflict", `NetworkPolicy ${generatedName} exists but is not managed by this profile in: ${conflicts.slice(0, 10).join(", ")}`);
   }
+  const [first] = failures;
+  if (first) {
+    const where = firstFew(failures.map((f) => f.namespace).sort());
+    deps.log.warn({ isolationProfile: profile.metadata.name, failed: failures.length, namespaces: where, kind: first.failure.kind, err: first.failure.message }, spec.mode === "DryRun" ? "Could not dry-run NetworkPolicies; retrying" : "Could not write NetworkPolicies; retrying");
+  }
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
-  // Every failed write is retried with the queue's per-key backoff, retryable or not (RBAC or a webhook may be fixed meanwhile).
-  const retry = failures.count > 0 || written.retry === true;
+  // Every failed write or delete is retried with the queue's per-key backoff, retryable or not (RBAC or a webhook may be fixed meanwhile).
+  const retry = failures.length > 0 || cleanup.length > 0 || written.retry === true;
   if (spec.mode === "Enforce") deps.inPlace.record(profile, entries, byName, isolatedPods, retry || requeueAfterMs !== undefined ? undefined : version);
   return retry || requeueAfterMs === undefined ? { retry } : { requeueAfterMs };
 }
@@ -434,31 +440,63 @@ async function writeStatus(deps: ReconcileDeps, profile: IsolationProfile, statu
 }
 
 /**
+ * A write of the finalizer failed. The profile is gone (NotFound): nothing
+ * to do. The cache was behind (Conflict): the pass runs again with the
+ * queue's backoff on a fresher object, not a failure to show. Anything else
+ * is logged, shown in status (Ready=False, Degraded=True, FinalizerFailed)
+ * and retried with the queue's backoff, retryable or not (RBAC or a webhook
+ * may be fixed meanwhile).
+ */
+async function finalizerFailed(profile: IsolationProfile, deps: ReconcileDeps, operation: "adding" | "removing", failure: WriteFailure, consequence: string, now: string): Promise<ReconcileResult> {
+  const name = profile.metadata.name;
+  if (failure.kind === "NotFound") return DONE;
+  if (failure.kind === "Conflict") {
+    deps.log.debug({ isolationProfile: name, err: failure.message }, `The profile changed while ${operation} its finalizer; retrying`);
+    return { retry: true };
+  }
+  deps.log.warn({ isolationProfile: name, kind: failure.kind, err: failure.message }, `Could not write the finalizer (${operation}); retrying`);
+  const message = `${operation} the finalizer ${FINALIZER} failed (${failure.message}); ${consequence}; retrying with backoff`;
+  await writeStatus(deps, profile, lifecycleFailedStatus(profile.status, profile.metadata.generation ?? 0, "FinalizerFailed", message, now));
+  return { retry: true };
+}
+
+/** Cleaning up a deleted profile's policies failed: logged, shown in status (CleanupFailed) and retried with the queue's backoff. */
+async function cleanupFailed(profile: IsolationProfile, deps: ReconcileDeps, message: string, now: string): Promise<ReconcileResult> {
+  deps.log.warn({ isolationProfile: profile.metadata.name, err: message }, "Could not clean up the profile's NetworkPolicies; retrying");
+  await writeStatus(deps, profile, lifecycleFailedStatus(profile.status, profile.metadata.generation ?? 0, "CleanupFailed", `${message}; the profile is removed once that succeeds; retrying with backoff`, now));
+  return { retry: true };
+}
+
+/**
  * The profile is being deleted: delete (or detach) what it owns, then release
  * the finalizer. The owned policies are listed from the API server, not the
  * cache: one the informer has not seen yet would otherwise be missed (and,
- * with Orphan, deleted by the garbage collector after all).
+ * with Orphan, deleted by the garbage collector after all). Until the
+ * finalizer is released the profile's status is still written: every failure
+ * on the way is shown there and retried.
  */
 async function finalize(profile: IsolationProfile, deps: ReconcileDeps): Promise<ReconcileResult> {
   const finalizers = profile.metadata.finalizers ?? [];
   if (!finalizers.includes(FINALIZER)) return DONE;
+  const now = timestamp(deps);
   const name = profile.metadata.name;
   const orphan = (profile.spec as { deletionPolicy?: string } | undefined)?.deletionPolicy === "Orphan";
   const listed = await deps.writer.list(`${LABEL_PROFILE}=${profileLabelValue(name)}`);
-  if (!listed.ok) {
-    deps.log.warn({ isolationProfile: name, err: listed.message }, "Could not list NetworkPolicies to clean up; retrying");
-    return { retry: true };
-  }
+  if (!listed.ok) return cleanupFailed(profile, deps, `listing the profile's NetworkPolicies to ${orphan ? "detach" : "delete"} failed (${listed.message})`, now);
   const owned = listed.value.filter((p) => isOwnedBy(p, name, profile.metadata.uid));
   const uid = profile.metadata.uid ?? "";
-  const results = await pool(owned, deps.writeConcurrency, (p) => (orphan ? deps.writer.detach(p, uid) : deps.writer.remove(p)));
-  const failed = results.filter((r): r is WriteFailure => !r.ok && !r.namespaceGone && r.kind !== "NotFound");
-  if (failed.length) {
-    deps.log.warn({ isolationProfile: name, failed: failed.length, err: failed[0]?.message }, "Could not clean up NetworkPolicies; retrying");
-    return { retry: true };
+  const results = await pool(owned, deps.writeConcurrency, async (p) => ({ namespace: p.metadata.namespace ?? "", result: await (orphan ? deps.writer.detach(p, uid) : deps.writer.remove(p)) }));
+  const failed = results.filter((r): r is { namespace: string; result: WriteFailure } => !r.result.ok && !r.result.namespaceGone && r.result.kind !== "NotFound");
+  const [first] = failed;
+  if (first) {
+    const where = firstFew(failed.map((f) => f.namespace).sort());
+    return cleanupFailed(profile, deps, `${orphan ? "detaching" : "deleting"} NetworkPolicy ${policyName(name)} failed in ${where} (${first.result.message})`, now);
   }
   deps.log.info({ isolationProfile: name, policies: owned.length, deletionPolicy: orphan ? "Orphan" : "Delete" }, "Cleaned up IsolationProfile");
   const released = await deps.profileWriter.setFinalizers(profile, finalizers.filter((f) => f !== FINALIZER));
-  if (released.ok) deps.inPlace.forget(uid);
-  return released.ok ? DONE : { retry: released.retryable || released.kind === "Conflict" };
+  if (released.ok || released.kind === "NotFound") {
+    deps.inPlace.forget(uid);
+    return DONE;
+  }
+  return finalizerFailed(profile, deps, "removing", released, "the profile's NetworkPolicies are cleaned up and the profile stays until it succeeds", now);
 }

@@ -197,7 +197,8 @@ export class KubeEventRecorder implements EventRecorder {
       regarding: { apiVersion: API_VERSION, kind: KIND, name: profile.metadata.name, uid: profile.metadata.uid ?? "", resourceVersion: profile.metadata.resourceVersion ?? "" },
     };
     this.http.request("POST", "/apis/events.k8s.io/v1/namespaces/default/events", { body: event }).catch((err: unknown) => {
-      this.log.debug({ err: classify(err).message, reason }, "Could not record event");
+      // Best effort (never retried, never fails a pass), but never silent.
+      this.log.warn({ isolationProfile: profile.metadata.name, reason, err: classify(err).message }, "Could not record event");
     });
   }
 }

@@ -137,6 +137,22 @@ export function invalidSpecStatus(prev: IsolationProfileStatus | undefined, gene
   return { ...prev, observedGeneration: generation, conditions };
 }
 
+/** Why the profile's own lifecycle is stuck: its finalizer could not be written, or its policies could not be cleaned up. */
+export type LifecycleReason = "FinalizerFailed" | "CleanupFailed";
+
+/**
+ * A write of the profile's own lifecycle failed (adding or removing its
+ * finalizer, deleting or detaching its policies while it is deleted):
+ * Ready=False and Degraded=True with the reason and a message naming the
+ * operation and where it failed; everything else stays as the last pass left it.
+ */
+export function lifecycleFailedStatus(prev: IsolationProfileStatus | undefined, generation: number, reason: LifecycleReason, message: string, now: string): IsolationProfileStatus {
+  const bounded = message.slice(0, LIMITS.message);
+  let conditions = setCondition(prev?.conditions ?? [], { type: "Ready", status: "False", reason, message: bounded, observedGeneration: generation }, now);
+  conditions = setCondition(conditions, { type: "Degraded", status: "True", reason, message: bounded, observedGeneration: generation }, now);
+  return { ...prev, observedGeneration: generation, conditions };
+}
+
 /** Deep equality on JSON values (key order ignored): status is written only when it changed. */
 export function sameJson(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);

@@ -97,6 +97,8 @@ class FakeApi implements PolicyWriter {
 
   detach(policy: NetworkPolicy): Promise<WriteResult> {
     this.writes.push(`detach ${key(policy)}`);
+    const failure = this.injected("detach");
+    if (failure) return Promise.resolve(failure);
     const live = this.store.get(policy.metadata.name, policy.metadata.namespace);
     if (live) this.store.put({ ...live, metadata: { ...live.metadata, labels: {}, ownerReferences: [] } });
     return Promise.resolve({ ok: true });
@@ -108,7 +110,8 @@ class FakeApi implements PolicyWriter {
   }
 
   list(): Promise<ReadResult<NetworkPolicy[]>> {
-    return Promise.resolve({ ok: true, value: [...this.store.list()] });
+    const failure = this.injected("list");
+    return Promise.resolve(failure ?? { ok: true, value: [...this.store.list()] });
   }
 }
 
@@ -122,6 +125,10 @@ interface World {
   status: () => IsolationProfileStatus | undefined;
   /** Status writes that reached the API server, and failures to inject into the next ones. */
   statusWrites: { count: number; failures: WriteFailure[] };
+  /** Failures to inject into the next finalizer writes (adding or removing). */
+  finalizerFailures: WriteFailure[];
+  /** What the reconcile logged at warn or above. */
+  warnings: string[];
   /**
    * One pass, with the profile's status written back as the API server would
    * (unless `echo` is false: the cache has not seen the write yet). `rejudge`:
@@ -150,6 +157,9 @@ function world(options: { staleCache?: boolean } = {}): World {
   const heals = { count: 0 };
   let written: IsolationProfileStatus | undefined;
   const statusWrites = { count: 0, failures: [] as WriteFailure[] };
+  const finalizerFailures: WriteFailure[] = [];
+  const warnings: string[] = [];
+  const log = pino({ level: "warn" }, { write: (line: string) => warnings.push((JSON.parse(line) as { msg: string }).msg) });
   const profileWriter: ProfileWriter = {
     writeStatus: (_p, status) => {
       const failure = statusWrites.failures.shift();
@@ -159,6 +169,8 @@ function world(options: { staleCache?: boolean } = {}): World {
       return Promise.resolve({ ok: true });
     },
     setFinalizers: (p, finalizers) => {
+      const failure = finalizerFailures.shift();
+      if (failure) return Promise.resolve(failure);
       profiles.put({ ...p, metadata: { ...p.metadata, finalizers } });
       return Promise.resolve({ ok: true });
     },
@@ -178,7 +190,7 @@ function world(options: { staleCache?: boolean } = {}): World {
     render: {},
     writeConcurrency: 4,
     now: () => new Date("2026-12-01T00:00:00Z"),
-    log: pino({ level: "silent" }),
+    log,
   };
   const sync = () => {
     cache.items.clear();
@@ -193,6 +205,8 @@ function world(options: { staleCache?: boolean } = {}): World {
     heals,
     status: () => written,
     statusWrites,
+    finalizerFailures,
+    warnings,
     pass: async ({ rejudge, echo = true } = {}) => {
       if (!options.staleCache) sync();
       const result = await reconcileProfile(NAME, deps, rejudge && new Set(rejudge));
@@ -527,5 +541,151 @@ describe("reconcileProfile: finalize", () => {
     await w.pass();
     expect(w.api.writes).toEqual(["detach a/netfence-p"]);
     expect(w.profiles.get(NAME)?.metadata.finalizers).toEqual([]);
+  });
+});
+
+describe("reconcileProfile: a failed finalizer write or cleanup is logged once, shown in status and retried", () => {
+  const deleting = (spec: Partial<IsolationProfileSpec> = {}): IsolationProfile => {
+    const p = profile(spec, 1, inPlaceA);
+    return { ...p, metadata: { ...p.metadata, deletionTimestamp: "2026-12-01T00:00:00Z" } };
+  };
+  const unfinalized = (): IsolationProfile => {
+    const p = profile({});
+    return { ...p, metadata: { ...p.metadata, finalizers: [] } };
+  };
+
+  interface FailureRow {
+    profile: IsolationProfile;
+    live: NetworkPolicy[];
+    failures?: Record<string, WriteFailure[]>;
+    finalizerFailures?: WriteFailure[];
+    writes: string[];
+    /** The Ready and Degraded reason after the failing pass (undefined: no status written). */
+    reason?: string;
+    message?: string;
+    warnings: number;
+    retry: boolean;
+    /** After the next pass, with nothing injected: the finalizers and the live policy in a. */
+    then: { finalizers: string[]; policy: "present" | "absent" | "detached" };
+  }
+
+  it.each<[string, FailureRow]>([
+    [
+      "adding the finalizer is Forbidden: nothing is enforced, FinalizerFailed names the operation",
+      {
+        profile: unfinalized(),
+        live: [],
+        finalizerFailures: [fail("Forbidden", false)],
+        writes: [],
+        reason: "FinalizerFailed",
+        message: "adding the finalizer netfence.io/cleanup failed (Forbidden (injected)); nothing is enforced until it is in place; retrying with backoff",
+        warnings: 1,
+        retry: true,
+        then: { finalizers: ["netfence.io/cleanup"], policy: "present" },
+      },
+    ],
+    [
+      "adding the finalizer fails with a server error: the same, retried",
+      { profile: unfinalized(), live: [], finalizerFailures: [fail("ServerError", true)], writes: [], reason: "FinalizerFailed", message: "adding the finalizer", warnings: 1, retry: true, then: { finalizers: ["netfence.io/cleanup"], policy: "present" } },
+    ],
+    [
+      "adding the finalizer hits a Conflict (the cache is behind): retried on a fresher object, no failure shown",
+      { profile: unfinalized(), live: [], finalizerFailures: [fail("Conflict", true)], writes: [], warnings: 0, retry: true, then: { finalizers: ["netfence.io/cleanup"], policy: "present" } },
+    ],
+    [
+      "deleting: listing the policies fails: CleanupFailed, the finalizer stays",
+      {
+        profile: deleting(),
+        live: [writtenBy(profile({}))],
+        failures: { list: [fail("ServerError", true)] },
+        writes: [],
+        reason: "CleanupFailed",
+        message: "listing the profile's NetworkPolicies to delete failed (ServerError (injected)); the profile is removed once that succeeds; retrying with backoff",
+        warnings: 1,
+        retry: true,
+        then: { finalizers: [], policy: "absent" },
+      },
+    ],
+    [
+      "deleting: a delete fails: CleanupFailed names the namespace, the finalizer stays",
+      {
+        profile: deleting(),
+        live: [writtenBy(profile({}))],
+        failures: { delete: [fail("ServerError", true)] },
+        writes: ["delete a/netfence-p"],
+        reason: "CleanupFailed",
+        message: "deleting NetworkPolicy netfence-p failed in a (ServerError (injected)); the profile is removed once that succeeds; retrying with backoff",
+        warnings: 1,
+        retry: true,
+        then: { finalizers: [], policy: "absent" },
+      },
+    ],
+    [
+      "deleting with Orphan: a detach is Forbidden: CleanupFailed names the namespace, the finalizer stays",
+      {
+        profile: deleting({ deletionPolicy: "Orphan" }),
+        live: [writtenBy(profile({}))],
+        failures: { detach: [fail("Forbidden", false)] },
+        writes: ["detach a/netfence-p"],
+        reason: "CleanupFailed",
+        message: "detaching NetworkPolicy netfence-p failed in a (Forbidden (injected))",
+        warnings: 1,
+        retry: true,
+        then: { finalizers: [], policy: "detached" },
+      },
+    ],
+    [
+      "deleting: removing the finalizer is Forbidden once the policies are gone: FinalizerFailed, retried",
+      {
+        profile: deleting(),
+        live: [writtenBy(profile({}))],
+        finalizerFailures: [fail("Forbidden", false)],
+        writes: ["delete a/netfence-p"],
+        reason: "FinalizerFailed",
+        message: "removing the finalizer netfence.io/cleanup failed (Forbidden (injected)); the profile's NetworkPolicies are cleaned up and the profile stays until it succeeds; retrying with backoff",
+        warnings: 1,
+        retry: true,
+        then: { finalizers: [], policy: "absent" },
+      },
+    ],
+    [
+      "deleting: removing the finalizer finds the profile gone: done, nothing to show",
+      { profile: deleting(), live: [], finalizerFailures: [fail("NotFound", false)], writes: [], warnings: 0, retry: false, then: { finalizers: [], policy: "absent" } },
+    ],
+  ])("%s", async (_name, row) => {
+    const w = world();
+    for (const p of row.live) w.api.seed(p);
+    for (const [verb, list] of Object.entries(row.failures ?? {})) w.api.failures.set(verb, [...list]);
+    w.finalizerFailures.push(...(row.finalizerFailures ?? []));
+    w.profiles.put(row.profile);
+
+    const result = await w.pass();
+    expect(w.api.writes).toEqual(row.writes);
+    expect(Boolean(result.retry)).toBe(row.retry);
+    expect(w.warnings).toHaveLength(row.warnings);
+    const conditions = w.status()?.conditions ?? [];
+    if (row.reason === undefined) {
+      expect(conditions).toEqual([]);
+    } else {
+      expect(conditions.find((c) => c.type === "Ready")).toMatchObject({ status: "False", reason: row.reason, message: expect.stringContaining(row.message ?? "") });
+      expect(conditions.find((c) => c.type === "Degraded")).toMatchObject({ status: "True", reason: row.reason });
+    }
+
+    // The retry, with nothing failing any more, gets through.
+    await w.pass();
+    expect(w.profiles.get(NAME)?.metadata.finalizers).toEqual(row.then.finalizers);
+    const live = w.api.store.get(POLICY, "a");
+    const policy = live === undefined ? "absent" : live.metadata.labels?.[LABEL_MANAGED_BY] === "netfence" ? "present" : "detached";
+    expect(policy).toBe(row.then.policy);
+    if (!row.profile.metadata.deletionTimestamp) expect(w.status()?.conditions?.find((c) => c.type === "Ready")).toMatchObject({ status: "True", reason: "Reconciled" });
+  });
+
+  it("a failed write of a NetworkPolicy is logged once per pass, naming the namespaces", async () => {
+    const w = world();
+    w.api.failures.set("create", [fail("Forbidden", false), fail("Forbidden", false)]);
+    w.profiles.put(profile({ namespaces: { names: ["a", "b"] } }));
+    expect((await w.pass()).retry).toBe(true);
+    expect(w.warnings).toEqual(["Could not write NetworkPolicies; retrying"]);
+    expect(w.status()?.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "True", reason: "ApplyFailed", message: "writing failed in a, b; retrying with backoff" });
   });
 });
