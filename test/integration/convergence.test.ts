@@ -8,6 +8,7 @@ import type { NetworkPolicy } from "../../src/k8s/objects.js";
 import { policyName } from "../../src/policy/naming.js";
 import { renderProfile } from "../../src/policy/render.js";
 import { eventually, uniqueName } from "./helpers.js";
+import { auditMark } from "./operator.js";
 import { operatorSuite } from "./suite.js";
 
 /**
@@ -59,7 +60,6 @@ async function replaceSpec(name: string, spec: Partial<IsolationProfileSpec>): P
 }
 
 const drifts = async () => (await operator().metric("netfence_drift_heals_total")) ?? 0;
-const passes = async () => (await operator().metric("netfence_reconcile_total")) ?? 0;
 
 async function driftEvents(profile: string): Promise<string[]> {
   const list = await events.listNamespacedEvent({ namespace: "default", fieldSelector: `regarding.name=${profile}` });
@@ -67,14 +67,24 @@ async function driftEvents(profile: string): Promise<string[]> {
 }
 
 /**
- * A positive signal that the operator looked at the profile again after
- * everything above: touch it (an annotation, no new generation) and wait
- * for a reconcile to finish after that.
+ * A positive signal that the operator ran a full pass of this profile after
+ * everything above. Nothing global will do (`netfence_reconcile_total` moves
+ * with any profile's pass), and a pass that finds nothing to change writes
+ * nothing. So the test gives the profile a new generation that renders the
+ * same policies (it excludes one more namespace that does not exist) and
+ * waits for the status of that generation: the pass writes it last, after its
+ * heals were counted and its events sent. The audit marker then lets those
+ * event requests land before the test lists Events.
  */
 async function anotherPass(name: string): Promise<void> {
-  const before = await passes();
-  await profiles.patchMeta(name, { annotations: { "netfence.io/test-touch": String(Date.now()) } });
-  await eventually(async () => ((await passes()) > before ? true : undefined), `another pass of ${name}`);
+  const current = await profiles.get(name);
+  if (!current) throw new Error(`${name} is gone`);
+  const spec = current.spec;
+  await replaceSpec(name, { ...spec, namespaces: { ...spec.namespaces, exclude: [...(spec.namespaces.exclude ?? []), uniqueName("no-such-namespace")] } });
+  const generation = (await profiles.get(name))?.metadata.generation ?? 0;
+  expect(generation).toBeGreaterThan(current.metadata.generation ?? 0);
+  await eventually(async () => ((await profiles.get(name))?.status?.observedGeneration === generation ? true : undefined), `a pass of ${name} for generation ${String(generation)}`);
+  await auditMark();
 }
 
 const PRESET_SPECS: Record<string, (ns: string) => Partial<IsolationProfileSpec>> = {
