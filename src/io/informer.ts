@@ -457,6 +457,7 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
     }
     run.expired = false;
     if (gone) this.log.info({ resourceVersion: run.resourceVersion }, "Watch expired (410 Gone); listing again");
+    else this.log.debug({ resourceVersion: run.resourceVersion }, "Watch closed by the server; resuming");
     this.listAndWatch(run, !gone).catch((e: unknown) => this.failed(run.gen, e));
   }
 

@@ -38,8 +38,9 @@ describe("the walkthrough, reproduced from IsolationProfiles", () => {
       const policy = await eventually(policyPresent(name, dev), `${state}: policy in dev`);
       const expected = (parseYaml(readFileSync(`${FIXTURES}${state}/policy.yaml`, "utf8")) as NetworkPolicy).spec;
       expect(policy.spec).toEqual(expected);
-      expect(await profiles.policy(name, cluster.names.test ?? "")).toBeUndefined();
+      // Only once the pass has finished (Ready for this generation) does "no policy in test" mean anything.
       await eventually(() => profiles.settled(name), `${state}: Ready`);
+      expect(await profiles.policy(name, cluster.names.test ?? "")).toBeUndefined();
 
       const expect_ = JSON.parse(readFileSync(`${FIXTURES}${state}/expect.json`, "utf8")) as { probes: { from: string; to: string; protocol: string; allowed: boolean }[] };
       for (const protocol of ["ICMP", "TCP"]) {

@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
+import pino, { type Logger } from "pino";
 import { createInformer, keepIdentityAndLabels, type Informer, type InformerOptions, type ObjectWithMeta, type PartialObjectMetadata } from "../../src/io/informer.js";
 import { silentLogger } from "../../src/observability/logger.js";
 import { eventually, kubeConfig, uniqueName } from "./helpers.js";
@@ -26,8 +27,8 @@ interface Recorded<T> {
   olds: (T | undefined)[];
 }
 
-function record<T extends ObjectWithMeta>(options: Omit<InformerOptions<T>, "logger" | "name"> & { name?: string }): Recorded<T> {
-  const informer = createInformer<T>(kc, { name: options.name ?? options.path, logger: silentLogger(), ...options });
+function record<T extends ObjectWithMeta>(options: Omit<InformerOptions<T>, "logger" | "name"> & { name?: string; logger?: Logger }): Recorded<T> {
+  const informer = createInformer<T>(kc, { ...options, name: options.name ?? options.path, logger: options.logger ?? silentLogger() });
   informers.push(informer);
   const events: string[] = [];
   const olds: (T | undefined)[] = [];
@@ -191,16 +192,21 @@ describe("createInformer on the real API server", () => {
     await core.createNamespace({ body: namespace(scoped) });
     try {
       for (const name of ["stays", "changes", "goes"]) await createPolicy(name, MANAGED, scoped);
-      const { informer, events, olds } = record<k8s.V1NetworkPolicy>({ path: `/apis/networking.k8s.io/v1/namespaces/${scoped}/networkpolicies`, labelSelector: SELECTOR });
-      await informer.start();
-      expect(await informer.waitForSync(10_000)).toBe(true);
+      const path = `/apis/networking.k8s.io/v1/namespaces/${scoped}/networkpolicies`;
+      const { informer, events, olds } = record<k8s.V1NetworkPolicy>({ path, labelSelector: SELECTOR });
+      // A witness watching the same objects, left running: once it has seen the changes, a running informer would have too.
+      const witness = record<k8s.V1NetworkPolicy>({ path, labelSelector: SELECTOR, name: "witness" });
+      await Promise.all([informer.start(), witness.informer.start()]);
+      expect([await informer.waitForSync(10_000), await witness.informer.waitForSync(10_000)]).toEqual([true, true]);
       await informer.stop();
       events.length = 0;
+      witness.events.length = 0;
 
       await deletePolicy("goes", scoped);
       await createPolicy("new", MANAGED, scoped);
       await net.patchNamespacedNetworkPolicy({ name: "changes", namespace: scoped, body: { metadata: { annotations: { v: "2" } } } }, mergePatch);
-      await new Promise((r) => setTimeout(r, 300));
+      await eventually(() => Promise.resolve(witness.events.length >= 3 ? true : undefined), "the witness to see the three changes");
+      expect(witness.events.sort()).toEqual(["add new", "delete goes", "update changes"]);
       expect(events).toEqual([]);
 
       await informer.start();
@@ -239,12 +245,18 @@ describe("createInformer on the real API server", () => {
   });
 
   it("resumes a watch the server ends from the last resourceVersion, without listing again or restarting", async () => {
-    const { informer, events } = record({ path: `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, labelSelector: SELECTOR, watchTimeoutSeconds: 2 });
+    const logged: string[] = [];
+    const logger = pino({ level: "debug" }, { write: (line: string) => logged.push((JSON.parse(line) as { msg: string }).msg) });
+    const resumed = () => logged.filter((m) => m === "Watch closed by the server; resuming").length;
+    const { informer, events } = record({ path: `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`, labelSelector: SELECTOR, watchTimeoutSeconds: 2, logger });
     await informer.start();
     expect(await informer.waitForSync(10_000)).toBe(true);
     const listed = informer.listResourceVersion;
     await createPolicy("resume-1", MANAGED);
-    await new Promise((r) => setTimeout(r, 5000)); // two server-side watch timeouts
+    await eventually(() => Promise.resolve(has(events, "add resume-1")), "resume-1 seen");
+    // Two watches the server ended (timeoutSeconds=2) after resume-1 was seen, each resumed: waited for, not slept.
+    const before = resumed();
+    await eventually(() => Promise.resolve(resumed() >= before + 2 ? true : undefined), "two server-side watch timeouts, each resumed", 20_000);
     await createPolicy("resume-2", MANAGED);
     await deletePolicy("resume-1");
     await eventually(() => Promise.resolve(has(events, "delete resume-1")), "the delete after the watch was resumed");

@@ -67,7 +67,13 @@ describe("LeaderElector on a real Lease", () => {
     const lease = uniqueName("lease");
     const cs = [candidate(lease, "a"), candidate(lease, "b")];
     const leader = await oneLeader(cs);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Not a fixed sleep: the leader renews twice more (several polls of the standby, which has seen the holder).
+    const first = String((await readLease(lease)).spec?.renewTime);
+    const renewals = new Set([first]);
+    await eventually(async () => {
+      renewals.add(String((await readLease(lease)).spec?.renewTime));
+      return renewals.size >= 3 && cs.every((c) => c.elector.leader() === leader.identity) ? true : undefined;
+    }, "two renewals of the lease, seen by both candidates", 10_000, 100);
     expect(leaders(cs)).toEqual([leader]);
     const stored = await readLease(lease);
     expect(stored.spec?.holderIdentity).toBe(leader.identity);
@@ -99,10 +105,17 @@ describe("LeaderElector on a real Lease", () => {
     const standby = cs.find((c) => c !== leader)!;
     leader.elector.stop();
     expect(await leader.done).toBe("stopped");
-    await new Promise((r) => setTimeout(r, 200));
+    // The leader writes no more: its last renewal is on the Lease.
+    const last = (await readLease(lease)).spec;
+    expect(last?.holderIdentity).toBe(leader.identity);
     expect(standby.elector.isLeader()).toBe(false);
     await eventually(() => Promise.resolve(standby.elector.isLeader() ? true : undefined), "the standby leading after expiry", 10_000);
-    expect((await readLease(lease)).spec?.holderIdentity).toBe(standby.identity);
+    const taken = (await readLease(lease)).spec;
+    expect(taken?.holderIdentity).toBe(standby.identity);
+    // Not before the lease expired: the standby took it about the lease duration (3 s) after the last renewal
+    // (observed-time expiry counts from the standby's poll that saw it, which may have begun a request's time earlier).
+    const waited = new Date(String(taken?.acquireTime)).getTime() - new Date(String(last?.renewTime)).getTime();
+    expect(waited).toBeGreaterThanOrEqual(2500);
   });
 
   it("stops leading (lost) when another holder takes the Lease", async () => {
