@@ -14,7 +14,10 @@
  *
  * Keyed by namespace uid as well as name, so a namespace deleted and created
  * again under the same name starts afresh. After a restart the ledger is
- * empty and the profile's written status stands in for it.
+ * empty and the profile's written status stands in for it — for the
+ * namespaces it lists only (at most --status-namespaces): a policy deleted
+ * meanwhile in an unlisted namespace is re-created as a plain create, not as
+ * drift.
  */
 import type { IsolationProfile, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 import type { Namespace } from "../k8s/objects.js";
