@@ -3,6 +3,7 @@ import pino from "pino";
 import { LABEL_MANAGED_BY, LABEL_PROFILE } from "../../../src/api/constants.js";
 import { parseProfile } from "../../../src/api/parse.js";
 import type { IsolationProfile, IsolationProfileSpec, IsolationProfileStatus, NamespaceStatus } from "../../../src/api/types.js";
+import { DriftContest } from "../../../src/controller/contest.js";
 import { InPlaceLedger } from "../../../src/controller/in-place.js";
 import { VerdictMemo } from "../../../src/controller/verdicts.js";
 import type { PolicyWriter, ProfileWriter, ReadCache, ReadResult, WriteFailure, WriteResult } from "../../../src/controller/ports.js";
@@ -510,6 +511,47 @@ describe("reconcileProfile: netfence's own deletes are never drift", () => {
     await w.pass();
     expect(w.heals.count).toBe(1);
     expect(w.events).toContain("Normal DriftHealed: Restored NetworkPolicy a/netfence-p: deleted outside netfence");
+  });
+});
+
+describe("reconcileProfile: another client keeps deleting the policy", () => {
+  it("heals twice at once, then holds back with the namespace Contested, and is Isolated again after 20 s of quiet", async () => {
+    const w = world();
+    let clock = 0;
+    w.deps.contest = new DriftContest({ now: () => clock });
+    w.profiles.put(profile({}));
+    await w.pass();
+    const state = () => w.status()?.namespaces?.find((n) => n.name === "a")?.state;
+    const degraded = () => w.status()?.conditions?.find((c) => c.type === "Degraded");
+    const undo = () => {
+      clock += 100;
+      w.api.store.items.delete(`a/${POLICY}`);
+    };
+
+    undo();
+    await w.pass();
+    undo();
+    await w.pass();
+    expect({ heals: w.heals.count, state: state() }).toEqual({ heals: 2, state: "Isolated" });
+
+    undo();
+    const held = await w.pass();
+    expect(held).toEqual({ requeueAfterMs: 900 });
+    expect(w.api.store.get(POLICY, "a")).toBeUndefined();
+    expect({ heals: w.heals.count, state: state() }).toEqual({ heals: 2, state: "Contested" });
+    expect(degraded()).toMatchObject({ status: "True", reason: "Contested" });
+
+    clock += 900;
+    const healed = await w.pass();
+    expect(w.api.store.get(POLICY, "a")?.spec).toEqual(rendered(profile({})).spec);
+    expect({ heals: w.heals.count, state: state() }).toEqual({ heals: 3, state: "Contested" });
+    expect(healed).toEqual({ requeueAfterMs: 20_010 });
+
+    clock += 20_000;
+    await w.pass();
+    expect(state()).toBe("Isolated");
+    expect(degraded()).toMatchObject({ status: "False" });
+    expect(w.events.filter((e) => e.includes("DriftHealed"))).toHaveLength(3);
   });
 });
 
