@@ -15,7 +15,8 @@ import { isOwnedBy, planChanges, planOne, type DriftKind, type Plan, type Planne
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
 import { pool } from "../lib/pool.js";
-import { computeStatus, firstFew, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
+import { firstFew } from "../lib/first-few.js";
+import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
 import type { InPlaceLedger, PreviousPass } from "./in-place.js";
 import type { VerdictMemo } from "./verdicts.js";

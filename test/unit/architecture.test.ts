@@ -38,7 +38,8 @@ const READS_CLOCK_OR_ENV = /\bDate\.now\b|\bnew Date\(|\bprocess\.env\b/;
 /**
  * The direction of runtime imports, bottom up: Kubernetes object types, CIDR
  * arithmetic, port names and selector/port schemas (k8s/) and shared mechanisms
- * (lib/: backoff, rate limiting, freezing, isRecord, the package root) at the bottom; the IsolationProfile contract (api/) above them;
+ * (lib/: backoff, rate limiting, freezing, isRecord, the package root, a seeded PRNG,
+ * a bounded pool, "first few and N more") at the bottom; the IsolationProfile contract (api/) above them;
  * the pure core (policy/) above that; the reconciler (controller/) and the
  * client-node adapters (io/) side by side on top (io implements controller's
  * ports with `import type` only). Everything else (cli/, main.ts, …) composes.
