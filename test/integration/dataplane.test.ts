@@ -340,6 +340,8 @@ describe("tear-down", () => {
     // Somebody else's Calico, as far as the data plane can tell: an empty ipset and an empty, unreferenced chain.
     const set = uniqueName("cali40nf");
     const chain = uniqueName("cali-nf");
+    // Creating a chain creates its table when missing; then the table goes too.
+    const filterTableBefore = (await tryRun("nft", ["list", "table", "ip", "filter"])).code === 0;
     await run("ipset", ["create", set, "hash:ip"]);
     try {
       await run("iptables-nft", ["-t", "filter", "-N", chain]);
@@ -363,9 +365,16 @@ describe("tear-down", () => {
       }).toEqual({ ipsets: [set], chains: [`iptables-nft filter ${chain}`], record: false, routes: [], netns: [] });
     } finally {
       await tryRun("iptables-nft", ["-t", "filter", "-X", chain]);
+      // Only the table this test made, and only while it is empty (nft would delete a table's chains with it).
+      const filterTable = await tryRun("nft", ["list", "table", "ip", "filter"]);
+      if (!filterTableBefore && filterTable.code === 0 && !/\bchain\b/.test(filterTable.stdout)) await tryRun("nft", ["delete", "table", "ip", "filter"]);
       await tryRun("ipset", ["destroy", set]);
     }
-    expect({ ipsets: await felixIpsets(), chains: await felixIptablesChains() }).toEqual({ ipsets: [], chains: [] });
+    expect({ ipsets: await felixIpsets(), chains: await felixIptablesChains(), filterTable: (await tryRun("nft", ["list", "table", "ip", "filter"])).code === 0 }).toEqual({
+      ipsets: [],
+      chains: [],
+      filterTable: filterTableBefore,
+    });
   }, 120_000);
 });
 
