@@ -3,10 +3,9 @@
  * controller → servers; SIGTERM drains in-flight work and releases the lease.
  */
 import { hostname } from "node:os";
-import { readFileSync } from "node:fs";
 import type { Server } from "node:http";
 import type { KubeConfig } from "@kubernetes/client-node";
-import { DEFAULT_DNS_NAMESPACE, DEFAULT_OPERATOR_NAMESPACE, GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE, PLURAL, VERSION } from "./api/constants.js";
+import { DEFAULT_DNS_NAMESPACE, GROUP, LABEL_MANAGED_BY, MANAGED_BY_VALUE, PLURAL, VERSION } from "./api/constants.js";
 import type { IsolationProfile } from "./api/types.js";
 import { ProfileController } from "./controller/manager.js";
 import { DriftContest } from "./controller/contest.js";
@@ -18,6 +17,7 @@ import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js"
 import { createInformer, keepIdentityAndLabels, shareParts, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
+import type { QueueMetrics } from "./controller/queue.js";
 import { KeepAliveJson } from "./io/client.js";
 import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
 import { serve, probeRoute } from "./observability/http.js";
@@ -28,7 +28,8 @@ import type { LabelSelector, Namespace, NetworkPolicy, Pod } from "./k8s/objects
 
 export interface RunConfig {
   kubeconfig?: string;
-  namespace?: string;
+  /** netfence's own namespace (the Lease; never isolated), resolved by the config step. */
+  namespace: string;
   /** Only reconcile IsolationProfiles with these labels (label selector syntax); all when empty. */
   profileSelector?: string;
   leaderElect: boolean;
@@ -58,19 +59,7 @@ export interface RunConfig {
   statusNamespaces: number;
 }
 
-const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
-
-export function operatorNamespace(explicit: string | undefined): string {
-  if (explicit) return explicit;
-  if (process.env.POD_NAMESPACE) return process.env.POD_NAMESPACE;
-  try {
-    return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim();
-  } catch {
-    return DEFAULT_OPERATOR_NAMESPACE;
-  }
-}
-
-export const defaultRunConfig: RunConfig = {
+export const defaultRunConfig: Omit<RunConfig, "namespace"> = {
   leaderElect: false,
   leaseName: "netfence-leader",
   metricsAddr: ":8080",
@@ -118,7 +107,7 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
 }
 
 /** The reconcile's dependencies on the caches and one kept-alive write transport. */
-function reconcileDeps(config: RunConfig, caches: Caches, transport: KeepAliveJson, metrics: Metrics, log: Logger, ownNamespace: string, identity: string): ReconcileDeps {
+function reconcileDeps(config: RunConfig, caches: Caches, transport: KeepAliveJson, metrics: Metrics, log: Logger, identity: string): ReconcileDeps {
   const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
   return {
     profiles: caches.profiles,
@@ -133,7 +122,7 @@ function reconcileDeps(config: RunConfig, caches: Caches, transport: KeepAliveJs
     verdicts: new VerdictMemo(),
     contest: new DriftContest(),
     memo: new PassMemo(),
-    render: { operatorNamespace: ownNamespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
+    render: { operatorNamespace: config.namespace, dns: { namespace: config.dnsNamespace, podSelector: config.dnsPodSelector } },
     writeConcurrency: config.writeConcurrency,
     statusNamespaces: config.statusNamespaces,
     now: () => new Date(),
@@ -142,7 +131,7 @@ function reconcileDeps(config: RunConfig, caches: Caches, transport: KeepAliveJs
 }
 
 /** /healthz, /readyz (every cache synced) and /metrics. */
-async function startServers(config: RunConfig, caches: Caches, metrics: Metrics, state: { leading: () => boolean; depth: () => number }): Promise<(Server | undefined)[]> {
+async function startServers(config: RunConfig, caches: Caches, metrics: Metrics, state: { leading: () => boolean; queue: () => QueueMetrics }): Promise<(Server | undefined)[]> {
   const named = Object.entries(caches) as [string, Informer<ObjectWithMeta>][];
   const synced = () => named.every(([, i]) => i.synced());
   return [
@@ -152,7 +141,7 @@ async function startServers(config: RunConfig, caches: Caches, metrics: Metrics,
     }),
     await serve(config.metricsAddr, {
       "/metrics": async () => {
-        metrics.queueDepth.set(state.depth());
+        metrics.workQueue(state.queue());
         metrics.managedPolicies.set(caches.policies.list().filter((p) => p.metadata.labels?.[LABEL_MANAGED_BY] === MANAGED_BY_VALUE).length);
         for (const [name, informer] of named) metrics.informerRestarts.set({ informer: name }, informer.restarts);
         metrics.isLeader.set(state.leading() ? 1 : 0);
@@ -172,35 +161,47 @@ async function syncCaches(caches: Caches, log: Logger): Promise<void> {
   log.info("Caches synced");
 }
 
-/** Resolves on SIGTERM or SIGINT, or when `stop` is called (lost leadership), with the exit code. */
-function untilStopped(log: Logger): { done: Promise<number>; stop: (code: number) => void } {
-  let stop: (code: number) => void = () => undefined;
-  const done = new Promise<number>((resolve) => (stop = resolve));
+interface Stopping {
+  /** Resolves with the exit code. */
+  done: Promise<number>;
+  stop: (code: number) => void;
+  /** True once a signal came or `stop` was called. */
+  stopping: () => boolean;
+}
+
+/** The one place signals are handled: SIGTERM or SIGINT stops with 0; `stop` (lost leadership) with its code. */
+function untilStopped(log: Logger): Stopping {
+  let stopping = false;
+  let resolve: (code: number) => void = () => undefined;
+  const done = new Promise<number>((r) => (resolve = r));
+  const stop = (code: number) => {
+    stopping = true;
+    resolve(code);
+  };
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     process.once(signal, () => {
       log.info({ signal }, "Shutting down");
       stop(0);
     });
   }
-  return { done, stop };
+  return { done, stop, stopping: () => stopping };
 }
 
 /** Runs the operator until SIGTERM/SIGINT; resolves with the exit code. */
 export async function run(config: RunConfig): Promise<number> {
   const log = createLogger({ level: config.logLevel });
   const kc = loadKubeConfig({ kubeconfig: config.kubeconfig });
-  const ownNamespace = operatorNamespace(config.namespace);
   const identity = `${hostname()}_${String(process.pid)}`;
   const metrics = new Metrics();
   const caches = createCaches(kc, log, config.profileSelector);
   // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
   const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
-  const deps = reconcileDeps(config, caches, transport, metrics, log, ownNamespace, identity);
+  const deps = reconcileDeps(config, caches, transport, metrics, log, identity);
   const controller = new ProfileController(caches, {
     ...config,
     reconcile: (name, rejudge) => reconcileProfile(name, deps, rejudge),
     log,
-    operatorNamespace: ownNamespace,
+    operatorNamespace: config.namespace,
     onProcessed: (_name, seconds, outcome) => metrics.reconcileProcessed(seconds, outcome),
     onNamespaceSeen: (ns) => metrics.namespaceSeen(ns),
     onNamespaceGone: (ns) => metrics.namespaceGone(ns),
@@ -213,9 +214,9 @@ export async function run(config: RunConfig): Promise<number> {
     synced: () => caches.namespaces.synced(),
   });
   let leading = !config.leaderElect;
-  const servers = await startServers(config, caches, metrics, { leading: () => leading, depth: () => controller.depth() });
+  const servers = await startServers(config, caches, metrics, { leading: () => leading, queue: () => controller.queueMetrics() });
 
-  log.info({ namespace: ownNamespace, identity, leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
+  log.info({ namespace: config.namespace, identity, leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
   await syncCaches(caches, log);
   const stopped = untilStopped(log);
   const lead = () => {
@@ -223,7 +224,7 @@ export async function run(config: RunConfig): Promise<number> {
     controller.start();
   };
   // Loaded only when asked for: a single-replica install never touches Leases.
-  const elector = config.leaderElect ? await electLeader(kc, config, ownNamespace, identity, log, lead, () => stopped.stop(1)) : (lead(), undefined);
+  const elector = config.leaderElect ? await electLeader(kc, config, identity, log, lead, stopped) : (lead(), undefined);
 
   const exitCode = await stopped.done;
   // Bounded: a stuck write must not keep a terminating pod past its grace period.
@@ -236,22 +237,19 @@ export async function run(config: RunConfig): Promise<number> {
   return exitCode;
 }
 
-/** Joins the election on the Lease; `onLost` when leadership is lost (the process then exits so a fresh one rejoins). */
-async function electLeader(kc: KubeConfig, config: RunConfig, namespace: string, identity: string, log: Logger, onLead: () => void, onLost: () => void): Promise<LeaderElector> {
+/** Joins the election on the Lease; when leadership is lost, not on the way out, stops with 1 so a fresh process rejoins. */
+async function electLeader(kc: KubeConfig, config: RunConfig, identity: string, log: Logger, onLead: () => void, stopped: Stopping): Promise<LeaderElector> {
   const { LeaderElector: Elector } = await import("./io/leader.js");
-  let stopping = false;
-  process.once("SIGTERM", () => (stopping = true));
-  process.once("SIGINT", () => (stopping = true));
   const elector = new Elector(kc, {
-    namespace,
+    namespace: config.namespace,
     name: config.leaseName,
     identity,
     logger: log,
     onStartedLeading: onLead,
     onStoppedLeading: () => {
-      if (stopping) return;
+      if (stopped.stopping()) return;
       log.error("Lost leadership; exiting so a fresh process can rejoin the election");
-      onLost();
+      stopped.stop(1);
     },
   });
   void elector.run();

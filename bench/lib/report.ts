@@ -1,5 +1,24 @@
 /** Tables, progress lines and small statistics for the benchmark output. */
 
+/** The figures the issues ask for, first in the default run's combined JSON line (README lists them). */
+export const HEADLINE = [
+  "converge_2000_ratio",
+  "converge_10000_ratio",
+  "fanout_2000_ratio",
+  "fanout_deleted",
+  "new_ns_p50_ms",
+  "new_ns_p99_ms",
+  "steady_writes_idle",
+  "steady_writes_restart",
+  "rss_mib",
+  "evaluator_matrix_ms",
+  "dataplane_isolation_p50_ms",
+  "dataplane_isolation_p99_ms",
+  "bypass_full_ms",
+  "bypass_verdict_p99_ms",
+  "bypass_rss_mib",
+] as const;
+
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }

@@ -58,13 +58,19 @@ export function tenantPolicy(i: number): NetworkPolicy {
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: meta("tenant-egress"), spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{}] } };
 }
 
+/** The profile: isolates `app: web` pods (one of every two bench pods) and admits the same namespace. */
+export function bypassSpec(selector: Record<string, string>): Record<string, unknown> {
+  return { preset: "allow-same-namespace", namespaces: { selector: { matchLabels: selector } }, podSelector: PROFILE_POD_SELECTOR, deletionPolicy: "Delete" };
+}
+
 export const expectedBypassed = (n: number): number => Math.ceil(n / BYPASS_EVERY);
 
 function togglePolicy(namespace: string): NetworkPolicy {
   return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: TOGGLE_NAME, namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ namespaceSelector: {} }] }] } };
 }
 
-async function ensureTenantPolicies(env: BenchEnv, n: number): Promise<number> {
+/** Namespace i's tenant policy for i < n (idempotent: existing ones are kept); the time it took. */
+export async function ensureTenantPolicies(env: BenchEnv, n: number): Promise<number> {
   const t0 = performance.now();
   let done = 0;
   await pool(
@@ -73,7 +79,7 @@ async function ensureTenantPolicies(env: BenchEnv, n: number): Promise<number> {
     async (i) => {
       const p = tenantPolicy(i);
       await callIdempotent(env.kc, "POST", NP_PATH(p.metadata.namespace ?? ""), p);
-      if (++done % 2000 === 0) progress(`bypass: tenant policies ${String(done)} of ${String(n)}`);
+      if (++done % 2000 === 0) progress(`tenant policies ${String(done)} of ${String(n)}`);
     },
   );
   return performance.now() - t0;
@@ -153,7 +159,7 @@ export const scenario: Scenario = {
         }, 1000);
         try {
           await operator.ready();
-          const spec = { preset: "allow-same-namespace", namespaces: { selector: { matchLabels: selector } }, podSelector: PROFILE_POD_SELECTOR, deletionPolicy: "Delete" };
+          const spec = bypassSpec(selector);
           progress(`bypass: applying ${name} over ${String(n)} namespaces`);
           const r0 = performance.now();
           const created = await createProfile(env.kc, name, spec);

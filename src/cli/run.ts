@@ -1,4 +1,5 @@
-import { LIMITS } from "../api/constants.js";
+import { readFileSync } from "node:fs";
+import { DEFAULT_OPERATOR_NAMESPACE, LIMITS } from "../api/constants.js";
 import { defaultRunConfig, run, type RunConfig } from "../main.js";
 import { isLogLevel } from "../observability/logger.js";
 import { command, UsageError, type Options, type ValuesOf } from "./command.js";
@@ -67,12 +68,38 @@ function statusNamespaces(value: string | undefined): number {
   return n;
 }
 
-export function toRunConfig(v: Values): RunConfig {
+/** Where a pod learns its own namespace. */
+export interface NamespaceSources {
+  env: Readonly<Record<string, string | undefined>>;
+  /** The service account's namespace file, if there is one. */
+  serviceAccountNamespace: () => string | undefined;
+}
+
+const SERVICE_ACCOUNT_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+const thisProcess: NamespaceSources = {
+  env: process.env,
+  serviceAccountNamespace: () => {
+    try {
+      return readFileSync(SERVICE_ACCOUNT_NAMESPACE, "utf8").trim();
+    } catch {
+      return undefined;
+    }
+  },
+};
+
+/** --namespace, else $POD_NAMESPACE, else the service account's namespace, else netfence-system. */
+export function operatorNamespace(explicit: string | undefined, sources: NamespaceSources = thisProcess): string {
+  return explicit || sources.env.POD_NAMESPACE || sources.serviceAccountNamespace() || DEFAULT_OPERATOR_NAMESPACE;
+}
+
+/** The flags as the operator's configuration: validated, defaulted, its own namespace resolved. */
+export function toRunConfig(v: Values, sources: NamespaceSources = thisProcess): RunConfig {
   const logLevel = v["log-level"] ?? d.logLevel;
   if (!isLogLevel(logLevel)) throw new UsageError(`--log-level: expected trace, debug, info, warn, error, fatal or silent, got '${logLevel}'`);
   return {
     kubeconfig: v.kubeconfig,
-    namespace: v.namespace,
+    namespace: operatorNamespace(v.namespace, sources),
     profileSelector: v["profile-selector"],
     leaderElect: v["leader-elect"] ?? d.leaderElect,
     leaseName: v["lease-name"] ?? d.leaseName,

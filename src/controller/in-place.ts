@@ -1,7 +1,7 @@
 /**
  * What each profile's previous pass left, per namespace: its status entry
- * (the complete list behind status.namespaces, which keeps at most 100), and
- * the status netfence last wrote.
+ * (the complete list behind status.namespaces, which lists at most
+ * --status-namespaces, problems first), and the status netfence last wrote.
  *
  * - A desired policy that is missing now but was in place then was deleted by
  *   someone else (drift); one that was not (a new namespace, a namespace
@@ -13,11 +13,12 @@
  *   own namespace only, starting from these entries.
  *
  * Keyed by namespace uid as well as name, so a namespace deleted and created
- * again under the same name starts afresh. After a restart the ledger is
- * empty and the profile's written status stands in for it — for the
- * namespaces it lists only (at most --status-namespaces): a policy deleted
- * meanwhile in an unlisted namespace is re-created as a plain create, not as
- * drift.
+ * again under the same name starts afresh. After a restart (or a leader
+ * handover) the ledger is empty and the profile's written status stands in
+ * for it: exact for the namespaces it lists (at most --status-namespaces);
+ * for the others it knows only whether any of them was Bypassed
+ * (bypassedNamespaces counts more than the list shows), and a policy deleted
+ * meanwhile in one of them is re-created as a plain create, not as drift.
  */
 import type { IsolationProfile, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 import type { Namespace } from "../k8s/objects.js";
@@ -29,6 +30,12 @@ export interface PreviousPass {
   wasInPlace: (namespace: string) => boolean;
   /** The namespace's state after the previous pass, if known. */
   state: (namespace: string) => NamespaceState | undefined;
+  /**
+   * Its state is not known and it may have been Bypassed: the written status
+   * (after a restart) did not list it and counted more bypassed namespaces
+   * than it listed. A Bypassed verdict now may be no transition.
+   */
+  maybeBypassed: (namespace: string) => boolean;
 }
 
 /** What a pass left for one profile. */
@@ -40,6 +47,19 @@ export interface LastPass {
   isolatedPods: number;
   /** `uid/generation` of the profile, when the pass was clean (every selected namespace judged, nothing to retry). */
   cleanAt?: string;
+}
+
+/** The previous pass as the written status tells it: what it lists, and whether unlisted namespaces could have been Bypassed. */
+export function fromWrittenStatus(status: IsolationProfileStatus | undefined): PreviousPass {
+  const listed = status?.namespaces ?? [];
+  const written = new Map(listed.map((e) => [e.name, e.state]));
+  const listedBypassed = listed.reduce((n, e) => n + (e.state === "Bypassed" ? 1 : 0), 0);
+  const unlistedBypassed = (status?.bypassedNamespaces ?? 0) > listedBypassed;
+  return {
+    wasInPlace: (name) => IN_PLACE.has(written.get(name) ?? "Pending"),
+    state: (name) => written.get(name),
+    maybeBypassed: (name) => unlistedBypassed && !written.has(name),
+  };
 }
 
 export class InPlaceLedger {
@@ -55,10 +75,9 @@ export class InPlaceLedger {
         const uid = known.uids.get(name) ?? "";
         return uid === "" || uid === (namespaces.get(name)?.metadata.uid ?? "") ? known.entries.get(name) : undefined;
       };
-      return { wasInPlace: (name) => IN_PLACE.has(seen(name)?.state ?? "Pending"), state: (name) => seen(name)?.state };
+      return { wasInPlace: (name) => IN_PLACE.has(seen(name)?.state ?? "Pending"), state: (name) => seen(name)?.state, maybeBypassed: () => false };
     }
-    const written = new Map((profile.status?.namespaces ?? []).map((e) => [e.name, e.state]));
-    return { wasInPlace: (name) => IN_PLACE.has(written.get(name) ?? "Pending"), state: (name) => written.get(name) };
+    return fromWrittenStatus(profile.status);
   }
 
   /**

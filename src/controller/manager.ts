@@ -10,7 +10,7 @@ import type { IsolationProfile } from "../api/types.js";
 import type { Namespace, NetworkPolicy, Pod } from "../k8s/objects.js";
 import { namespaceKeys, podKeys, policyKeys, profileKeys, ProfileIndex } from "./mappers.js";
 import type { ReadCache } from "./ports.js";
-import { WorkQueue, type HandlerResult, type Outcome } from "./queue.js";
+import { WorkQueue, type HandlerResult, type Outcome, type QueueMetrics } from "./queue.js";
 
 /** A cache that also tells what changed (an informer). */
 export interface EventSource<T> extends ReadCache<T> {
@@ -169,8 +169,8 @@ export class ProfileController {
     await this.queue.shutdown({ drain: true, timeoutMs: drainMs });
   }
 
-  /** Profiles waiting (metrics). */
-  depth(): number {
-    return this.queue.len();
+  /** The work queue's gauges and running totals (metrics). */
+  queueMetrics(): QueueMetrics {
+    return this.queue.metrics();
   }
 }

@@ -15,7 +15,8 @@ import { isOwnedBy, planChanges, planOne, type DriftKind, type Plan, type Planne
 import { renderProfile, type RenderOptions } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
 import { pool } from "../lib/pool.js";
-import { computeStatus, firstFew, invalidSpecStatus, lifecycleFailedStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
+import { firstFew } from "../lib/first-few.js";
+import { computeStatus, invalidSpecStatus, lifecycleFailedStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import type { DriftContest } from "./contest.js";
 import type { InPlaceLedger, PreviousPass } from "./in-place.js";
 import type { VerdictMemo } from "./verdicts.js";
@@ -158,7 +159,7 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
   // The status first: it is what users and the bench wait for; the event would share the connection pool with it.
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   if (written.retry) deps.inPlace.dirty(profile);
-  reportTransitions(profile, [...before.keys()].map((ns) => pass.entries.get(ns) as NamespaceStatus), (ns) => before.get(ns), deps);
+  reportTransitions(profile, [...before.keys()].map((ns) => pass.entries.get(ns) as NamespaceStatus), { state: (ns) => before.get(ns), maybeBypassed: () => false }, deps);
   deps.metrics.namespaceStates(name, pass.entries.values());
   return written;
 }
@@ -210,7 +211,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     requeueAfterMs = outcome.nextMs;
     cleanup = outcome.cleanup;
     judgeEffectiveIsolation(profile, desired, entries, deps);
-    reportTransitions(profile, entries.values(), previous.state, deps);
+    reportTransitions(profile, entries.values(), previous, deps);
   }
   deps.metrics.namespaceStates(profile.metadata.name, entries.values());
 
@@ -267,19 +268,31 @@ function judge(profileName: string, entry: NamespaceStatus, desired: NetworkPoli
 /** Events that report a change of state: recorded every time, never skipped as repeats. */
 const TRANSITION = { transition: true } as const;
 
-/** One Bypassed / BypassCleared event per pass that changes a namespace's verdict; none while it stays. */
-function reportTransitions(profile: IsolationProfile, entries: Iterable<NamespaceStatus>, previousState: PreviousPass["state"], deps: ReconcileDeps): void {
+/**
+ * One Bypassed / BypassCleared event per pass that changes a namespace's
+ * verdict; none while it stays. After a restart, namespaces the written status
+ * did not list while it counted more bypassed ones than it listed may have been
+ * Bypassed already: they get one event that says so, not a claimed transition.
+ */
+function reportTransitions(profile: IsolationProfile, entries: Iterable<NamespaceStatus>, previous: Pick<PreviousPass, "state" | "maybeBypassed">, deps: ReconcileDeps): void {
   const bypassed: NamespaceStatus[] = [];
+  const unsure: string[] = [];
   const cleared: string[] = [];
   for (const e of entries) {
-    const before = previousState(e.name);
-    if (e.state === "Bypassed" && before !== "Bypassed") bypassed.push(e);
-    else if (e.state === "Isolated" && before === "Bypassed") cleared.push(e.name);
+    const before = previous.state(e.name);
+    if (e.state === "Bypassed" && before !== "Bypassed") {
+      if (previous.maybeBypassed(e.name)) unsure.push(e.name);
+      else bypassed.push(e);
+    } else if (e.state === "Isolated" && before === "Bypassed") cleared.push(e.name);
   }
   const [first] = bypassed;
   if (first) {
     const detail = bypassed.length === 1 ? `namespace ${first.name} is bypassed: ${first.bypassedBy?.join("; ") ?? ""}` : `${String(bypassed.length)} namespaces are bypassed: ${firstFew(bypassed.map((e) => e.name))}`;
     deps.events.record(profile, "Warning", "Bypassed", `Other NetworkPolicies admit more than the profile — ${detail}`, TRANSITION);
+  }
+  if (unsure.length) {
+    const which = `${String(unsure.length)} namespace${unsure.length === 1 ? "" : "s"} the status did not list when this operator started`;
+    deps.events.record(profile, "Warning", "Bypassed", `Other NetworkPolicies admit more than the profile in ${which} (bypassed before, or since): ${firstFew(unsure)}`, TRANSITION);
   }
   if (cleared.length) deps.events.record(profile, "Normal", "BypassCleared", `Isolated again: nothing beyond the profile reaches the isolated pods in ${firstFew(cleared)}`, TRANSITION);
 }

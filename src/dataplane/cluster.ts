@@ -6,7 +6,7 @@
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { ManifestObject } from "../io/manifests.js";
 import { toClusterInput } from "../policy/reach-input.js";
-import { firstFew } from "../policy/status.js";
+import { firstFew } from "../lib/first-few.js";
 import { apply } from "./api.js";
 import type { DataPlane, DataPlanePod } from "./dataplane.js";
 

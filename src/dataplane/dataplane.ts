@@ -8,6 +8,8 @@
  * packets only flow between namespaces this run created; stop() removes every
  * namespace, link, route, table, chain, set and file of the run and stops its
  * processes by their pid; a crashed run's leftovers are swept at the next start.
+ * Calico state the run did not record as its own (calico-state.ts) is never
+ * removed: the run refuses to start beside it.
  */
 import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -20,13 +22,14 @@ import { silentLogger, type Logger } from "../observability/logger.js";
 import type { Pod } from "../k8s/objects.js";
 import { applyCalicoStartupObjects, createBoundPod, createNode, deleteNode, installCalicoCrds } from "./api.js";
 import { ensureFelix, type Felix } from "./binary.js";
+import { foreignStateMessage, isEmpty, ownerOf } from "./calico-state.js";
 import { Canary, CANARY_LABEL } from "./canary.js";
 import { FelixProcess } from "./felix-process.js";
 import {
   addBlackhole,
+  calicoState,
   enableForwarding,
   FELIX_STATE_DIR,
-  felixNftTables,
   flushConntrack,
   removeFelixFiles,
   removeFelixState,
@@ -67,7 +70,11 @@ export class DataPlaneUnsupportedError extends Error {
   override name = "DataPlaneUnsupportedError";
 }
 
-/** Sweeps what a run left: every namespace with netfence's prefix and routes with its protocol; with a stale record also felix's state. */
+/**
+ * Sweeps what a run left: every namespace with netfence's prefix and routes
+ * with its protocol; with a stale record also the Calico state and files that
+ * record claims (only when it says its run started felix on a clean machine).
+ */
 async function sweep(stale: RunRecord | undefined, log: Logger): Promise<void> {
   const leftovers = (await listNetns()).filter((ns) => runOfNetns(ns) !== undefined);
   for (const ns of leftovers) await unwirePod(ns);
@@ -75,11 +82,17 @@ async function sweep(stale: RunRecord | undefined, log: Logger): Promise<void> {
   if (leftovers.length > 0) log.warn({ netns: leftovers.length }, "Removed network namespaces a crashed data-plane run left");
   if (!stale) return;
   log.warn({ run: stale.runId, pid: stale.pid }, "Cleaning up after a data-plane run that did not stop");
-  await removeFelixState();
+  if (ownerOf(await calicoState(), stale) === "crashed-run") await removeFelixState();
   await flushConntrack(stale.podCidr);
-  await removeFelixFiles(stale.createdFelixStateDir);
+  await removeFelixFiles(stale.felixStarted === true && stale.createdFelixStateDir);
   await restoreForwarding(stale.ipForward);
   await rm(stale.dir, { recursive: true, force: true });
+}
+
+/** Refuses (one line) when the machine has Calico state: felix starts only where all it programs will be the run's. */
+async function assertNoCalicoState(): Promise<void> {
+  const state = await calicoState();
+  if (!isEmpty(state)) throw new DataPlaneUnsupportedError(foreignStateMessage(state));
 }
 
 export class DataPlane {
@@ -144,11 +157,13 @@ export class DataPlane {
     // After the sweep: a crashed run's /var/lib/calico is gone by now, so this run owns the one felix creates.
     record.createdFelixStateDir = !existsSync(FELIX_STATE_DIR);
     await updateRecord(record);
-    const foreign = await felixNftTables();
-    if (foreign.length > 0) {
+    try {
+      // What is left after the sweep belongs to nobody this run may touch.
+      await assertNoCalicoState();
+    } catch (err) {
       this.record = undefined;
       await release(this.runId);
-      throw new DataPlaneUnsupportedError(`nftables table(s) ${foreign.join(", ")} exist and no netfence run left them: another Calico data plane runs on this machine`);
+      throw err;
     }
   }
 
@@ -163,6 +178,10 @@ export class DataPlane {
     await applyCalicoStartupObjects(this.kc);
     await createNode(this.kc, this.node);
     this.log.info({ crds, ms: Date.now() - t0 }, "Installed Calico CRDs and start-up objects");
+    // Recorded before felix starts, so a crash from here on is swept; checked again, as something may have started since.
+    await assertNoCalicoState();
+    this.record.felixStarted = true;
+    await updateRecord(this.record);
     this.felix = await FelixProcess.start({ binary: felix.binary, kubeconfig: this.kubeconfig, node: this.node, dir: this.dir });
     await this.felix.ready();
     this.log.info({ pid: this.felix.pid, node: this.node, ms: Date.now() - t0 }, "calico-felix ready");
@@ -314,9 +333,9 @@ export class DataPlane {
     this.pods.clear();
     if (this.record) {
       await removeOwnRoutes();
-      await removeFelixState();
+      if (this.record.felixStarted === true) await removeFelixState();
       await flushConntrack(this.podCidr);
-      await removeFelixFiles(this.record.createdFelixStateDir);
+      await removeFelixFiles(this.record.felixStarted === true && this.record.createdFelixStateDir);
       await restoreForwarding(this.record.ipForward);
       await release(this.runId);
       this.record = undefined;

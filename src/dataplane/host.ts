@@ -2,10 +2,12 @@
  * What the data plane needs from the machine and changes on it, outside pods:
  * root with CAP_NET_ADMIN and the tools; the pod range routed to a blackhole;
  * IPv4 forwarding; and felix's own state (its nftables tables, iptables chains,
- * ipsets, /var/lib/calico), removed when the run ends.
+ * ipsets, /var/lib/calico), removed when the run that started felix ends
+ * (calico-state.ts says when it is the run's).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { readFile, rm, writeFile } from "node:fs/promises";
+import type { CalicoState } from "./calico-state.js";
 import { run, tryRun } from "./exec.js";
 import { ROUTE_PROTO } from "./names.js";
 
@@ -92,7 +94,17 @@ export async function felixIpsets(): Promise<string[]> {
   return out.split("\n").filter((s) => s.startsWith("cali"));
 }
 
-/** Removes every table, chain and set felix programs (felix leaves them in place when it stops). */
+/** Every Calico table, chain and set on the machine, whoever programmed it. */
+export async function calicoState(): Promise<CalicoState> {
+  const [nftTables, iptablesChains, ipsets] = await Promise.all([felixNftTables(), felixIptablesChains(), felixIpsets()]);
+  return { nftTables, iptablesChains, ipsets };
+}
+
+/**
+ * Removes every Calico table, chain and set (felix leaves them in place when it
+ * stops). Only for a run whose record says it started felix on a machine that
+ * had none: then all of it is the run's (calico-state.ts).
+ */
 export async function removeFelixState(): Promise<void> {
   for (const table of await felixNftTables()) await tryRun("nft", ["delete", "table", ...table.split(/\s+/)]);
   const chains = await felixIptablesChains();

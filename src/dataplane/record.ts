@@ -15,6 +15,12 @@ export interface RunRecord {
   ipForward: string;
   /** True when the run created /var/lib/calico (felix's state directory). */
   createdFelixStateDir: boolean;
+  /**
+   * True once the run has started felix on a machine with no Calico state:
+   * every Calico table, chain and set from then on is the run's to remove.
+   * Absent or false: the run removes none (a crashed run's sweep neither).
+   */
+  felixStarted?: boolean;
   /** The run's own directory (felix log, status files). */
   dir: string;
   startedAt: string;

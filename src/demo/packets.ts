@@ -12,12 +12,19 @@ import type { Felix } from "../dataplane/binary.js";
 
 export type PacketSupport = { ok: true; felix: Felix } | { ok: false; reason: string };
 
-/** Real packets need root with CAP_NET_ADMIN, the tools, a felix build and a machine no other data plane holds. */
-export async function packetSupport(): Promise<PacketSupport> {
+/** What the machine itself offers: root with CAP_NET_ADMIN, the tools and a felix build (builds nothing). */
+export async function machineSupport(): Promise<PacketSupport> {
   const reason = unsupportedReason();
   if (reason) return { ok: false, reason };
   const felix = await cachedFelix();
   if (!felix) return { ok: false, reason: "calico-felix is not built yet (run `netfence dataplane build`, about 8 min)" };
+  return { ok: true, felix };
+}
+
+/** Real packets need root with CAP_NET_ADMIN, the tools, a felix build and a machine no other data plane holds. */
+export async function packetSupport(): Promise<PacketSupport> {
+  const support = await machineSupport();
+  if (!support.ok) return support;
   const active = await readRecord();
   if (active && active.pid !== process.pid) {
     try {
@@ -27,7 +34,7 @@ export async function packetSupport(): Promise<PacketSupport> {
       // a crashed run: the data plane sweeps it at start
     }
   }
-  return { ok: true, felix };
+  return support;
 }
 
 export type Measured = ReadonlyMap<string, boolean>;

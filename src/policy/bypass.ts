@@ -15,6 +15,7 @@
  * admits only through an ipBlock, a search over the budget — is a Possible
  * bypass with a reason; never Isolated. Pure.
  */
+import { firstFew } from "../lib/first-few.js";
 import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../api/constants.js";
 import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from "../k8s/objects.js";
 import { policyName, profileLabelValue } from "./naming.js";
@@ -234,9 +235,7 @@ function allowsWords(atoms: readonly Atom[], uncovered: readonly Uncovered[], ev
   const first = groups[0];
   if (everyone && first && groups.length === atoms.length && groups.every((g) => g.ports === first.ports)) return `any pod in any namespace and any address, ${first.ports}`;
   // Status messages are bounded: a 32-peer rule names its first peers and counts the rest.
-  const shown = groups.slice(0, MAX_PEERS_NAMED).map((g) => `${g.words}, ${g.ports}`);
-  const more = groups.length - shown.length;
-  return more > 0 ? `${shown.join("; ")}; and ${more} more peer${more === 1 ? "" : "s"}` : shown.join("; ");
+  return firstFew(groups.map((g) => `${g.words}, ${g.ports}`), MAX_PEERS_NAMED, { separator: "; ", and: "; and ", noun: "peer" });
 }
 
 function ruleEntry(

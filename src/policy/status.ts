@@ -1,4 +1,5 @@
 import { LIMITS, NAMESPACE_STATES } from "../api/constants.js";
+import { firstFew } from "../lib/first-few.js";
 import { canonicalJson } from "./canonical.js";
 import type { Condition, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 
@@ -48,12 +49,6 @@ export interface ReconcileOutcome {
   emptySelectionReason?: { reason: string; message: string };
   /** How many entries status.namespaces lists (default LIMITS.statusNamespaces). */
   listed?: number | undefined;
-}
-
-/** "a, b, c, d, e and 3 more": the first few of a list, for a message. */
-export function firstFew(items: readonly string[], shown = 5): string {
-  const head = items.slice(0, shown).join(", ");
-  return items.length > shown ? `${head} and ${String(items.length - shown)} more` : head;
 }
 
 function summarize(entries: readonly NamespaceStatus[], state: NamespaceState): string {

@@ -4,13 +4,18 @@
  * (one felix, one node per machine); in order:
  *  1. the walkthrough, with `netfence run` reconciling the sample profiles:
  *     s1–s5 and s5 after labelling nginx3, ping and TCP/80, equal to expect.json;
- *  2. the evaluator (src/policy/reachability.ts) against the kernel on seeded
- *     random NetworkPolicy sets, each with the policies netfence renders for a
- *     random IsolationProfile: TCP/80, TCP/81, UDP/53 and ICMP on every pair;
- *  3. tear-down: nothing of the run is left on the machine.
+ *  2. `netfence matrix -o json` (the built CLI, reading the live cluster)
+ *     against the kernel on seeded random NetworkPolicy sets, each with the
+ *     policies netfence renders for a random IsolationProfile: TCP/80, TCP/81,
+ *     UDP/53 and ICMP on every pair;
+ *  3. tear-down: nothing of the run is left on the machine, a crashed run is
+ *     swept by the next, and Calico state no run of ours recorded is left alone.
+ * demo.test.ts also brings up a data plane: the two files take turns
+ * (dataplane/machine-lock.ts).
  *
- * Reproduce a differential disagreement with the seed it prints:
- *   NETFENCE_DATAPLANE_SEEDS=<seed> npm test -- test/integration/dataplane.test.ts
+ * Reproduce a differential disagreement with the seed it prints (before its
+ * first write), running only the differential test:
+ *   NETFENCE_DATAPLANE_SEEDS=<seed> npm test -- test/integration/dataplane.test.ts -t differential
  */
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -20,17 +25,18 @@ import type { DataPlane } from "../../src/dataplane/dataplane.js";
 import { felixIpsets, felixIptablesChains, felixNftTables, ownRoutes } from "../../src/dataplane/host.js";
 import { RUN_DIR } from "../../src/dataplane/names.js";
 import { listNetns } from "../../src/dataplane/wiring.js";
-import { run } from "../../src/dataplane/exec.js";
+import { run, tryRun } from "../../src/dataplane/exec.js";
 import { STATES, loadProbes, type Probe } from "../../src/demo/walkthrough.js";
 import { requestJson } from "../../src/io/client.js";
 import { readManifests, withoutSource } from "../../src/io/manifests.js";
 import type { NetworkPolicy, Pod } from "../../src/k8s/objects.js";
-import { buildIndex, evaluate } from "../../src/policy/reachability.js";
 import { renderProfile } from "../../src/policy/render.js";
 import { formatIssues, parseProfile } from "../../src/api/parse.js";
 import { installCrd } from "./crd.js";
 import { createNamespace, describeResult, labelPod, probeSpec, startDataPlane } from "./dataplane/harness.js";
-import { randomPolicies, randomProfileSpec, TRAFFICS, world } from "./dataplane/random-cluster.js";
+import { takePacketMachine, type MachineTurn } from "./dataplane/machine-lock.js";
+import { netfenceMatrix } from "./dataplane/matrix-cli.js";
+import { randomPolicies, randomProfileSpec, TRAFFICS, WORLD_PODS, world } from "./dataplane/random-cluster.js";
 import { eventually, kubeConfig, kubeconfigPath, uniqueName } from "./helpers.js";
 import { Operator } from "./operator.js";
 import { Profiles } from "./profiles.js";
@@ -41,15 +47,28 @@ const kc = kubeConfig();
 const suite = uniqueName("dp");
 const namespaces: string[] = [];
 let plane: DataPlane;
+/** The plane beforeAll started, if it got that far. */
+let started: DataPlane | undefined;
+let turn: MachineTurn | undefined;
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+/** The differential's seeds when NETFENCE_DATAPLANE_SEEDS names none: 6 × 528 = 3,168 probes. */
+const DEFAULT_SEED_COUNT = 6;
+/** Every ordered pair of the random world's pods, with each traffic. */
+const PROBES_PER_SEED = WORLD_PODS * (WORLD_PODS - 1) * TRAFFICS.length;
 
 beforeAll(async () => {
-  plane = await startDataPlane();
-}, 30 * 60_000);
+  turn = await takePacketMachine(25 * 60_000);
+  if (turn.waitedSeconds > 1) process.stderr.write(`[dataplane] waited ${turn.waitedSeconds.toFixed(0)}s for the other packet test file\n`);
+  plane = started = await startDataPlane();
+}, 60 * 60_000);
 
 afterAll(async () => {
-  await plane.stop();
-  await deleteNamespaces(kc, namespaces);
+  try {
+    await started?.stop();
+    await deleteNamespaces(kc, namespaces);
+  } finally {
+    await turn?.release();
+  }
 }, 120_000);
 
 describe("the walkthrough on real packets", () => {
@@ -158,12 +177,14 @@ describe("the walkthrough on real packets", () => {
   }
 });
 
-describe("differential: the evaluator against the kernel", () => {
+describe("differential: netfence matrix against the kernel", () => {
   const envSeeds = process.env.NETFENCE_DATAPLANE_SEEDS;
   const base = Date.now() % 1_000_000;
-  const seeds = envSeeds ? envSeeds.split(",").map(Number) : Array.from({ length: 6 }, (_, i) => base + i);
+  const seeds = envSeeds ? envSeeds.split(",").map(Number) : Array.from({ length: DEFAULT_SEED_COUNT }, (_, i) => base + i);
 
-  it(`agrees on every probe of ${String(seeds.length)} seeded random NetworkPolicy sets, each with a rendered IsolationProfile`, async () => {
+  it(`agrees on every probe of ${String(seeds.length)} seeded random NetworkPolicy sets (${String(seeds.length * PROBES_PER_SEED)} probes), each with a rendered IsolationProfile`, async () => {
+    // What CI runs (no seeds given) must send at least 2,000 probes.
+    expect(DEFAULT_SEED_COUNT * PROBES_PER_SEED).toBeGreaterThanOrEqual(2000);
     const started = Date.now();
     const names = { a: uniqueName("dp-a"), b: uniqueName("dp-b"), c: uniqueName("dp-c") };
     const w = world(names);
@@ -174,44 +195,62 @@ describe("differential: the evaluator against the kernel", () => {
     }
     await plane.addPods(w.pods);
     const refs = w.pods.map((p) => `${p.pod.metadata.namespace ?? ""}/${p.pod.metadata.name}`);
+    const pairs = refs.flatMap((from) => refs.filter((to) => to !== from).map((to) => `${from} ${to}`)).sort();
+    expect(pairs.length * TRAFFICS.length).toBe(PROBES_PER_SEED);
     let total = 0;
     let allowed = 0;
     let profilesRendered = 0;
+    const matrixSeconds: number[] = [];
     const disagreements: string[] = [];
     for (const seed of seeds) {
+      // Named before the first write: whatever fails below, the seed is on the line above it.
+      process.stderr.write(`[dataplane] seed ${String(seed)}; reproduce with ${reproduce(seed)}\n`);
       const profile = { apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name: `random-${String(seed)}` }, spec: randomProfileSpec(seed, names) };
       const parsed = parseProfile(profile);
       if (!parsed.ok) process.stderr.write(`[dataplane] seed ${String(seed)}: the random profile is invalid, left out (${formatIssues(parsed.issues)})\n`);
       else profilesRendered++;
       const policies = [...randomPolicies(seed, names), ...(parsed.ok ? renderProfile(parsed.value, w.namespaces) : [])];
-      await replacePolicies(Object.values(names), policies);
-      await plane.sync();
-      await plane.forgetConnections();
-      const index = buildIndex({ namespaces: w.namespaces, pods: w.pods.map((p) => ({ ...p.pod, status: { podIP: p.ip, podIPs: [{ ip: p.ip }] } })), policies });
-      const cases = TRAFFICS.flatMap((traffic) =>
-        refs.flatMap((from, i) =>
-          refs.flatMap((to, j) => (i === j ? [] : [{ spec: probeSpec(from, to, traffic), predicted: evaluate(index, { kind: "pod", pod: i }, { kind: "pod", pod: j }, traffic).allowed }])),
-        ),
-      );
-      const results = await plane.probeAll(cases.map((c) => c.spec));
-      total += results.length;
-      allowed += results.filter((r) => r.allowed).length;
-      results.forEach((r, k) => {
-        const predicted = cases[k]?.predicted;
-        if (r.allowed !== predicted) {
-          disagreements.push(`seed ${String(seed)}: ${describeResult(r)}: evaluator says ${predicted ? "allowed" : "denied"}, packets ${r.allowed ? "got through" : `did not (${r.detail})`}`);
-        }
+      const measured = await namingSeed(seed, () => predictAndMeasure(Object.values(names), policies, pairs));
+      matrixSeconds.push(measured.matrixSeconds);
+      total += measured.results.length;
+      allowed += measured.results.filter((r) => r.allowed).length;
+      const wrong = measured.results.flatMap((r, k) => {
+        const c = measured.cases[k];
+        return c && r.allowed !== c.predicted ? [`seed ${String(seed)}: ${describeResult(r)}: \`${c.command}\` says ${c.predicted ? "allowed" : "denied"}, packets ${r.allowed ? "got through" : `did not (${r.detail})`}`] : [];
       });
-      if (disagreements.some((d) => d.startsWith(`seed ${String(seed)}:`))) {
+      disagreements.push(...wrong);
+      if (wrong.length > 0) {
+        const notes = measured.notes.length > 0 ? `netfence matrix notes:\n${measured.notes.join("\n")}\n` : "";
         process.stderr.write(
-          `[dataplane] disagreement on seed ${String(seed)}; reproduce with NETFENCE_DATAPLANE_SEEDS=${String(seed)} npm test -- test/integration/dataplane.test.ts\nprofile:\n${JSON.stringify(profile.spec)}\npolicy set (the profile's rendered policies included):\n${JSON.stringify(policies, null, 1)}\n`,
+          `[dataplane] disagreement on seed ${String(seed)}; reproduce with ${reproduce(seed)}\n${wrong.join("\n")}\n${notes}profile:\n${JSON.stringify(profile.spec)}\npolicy set (the profile's rendered policies included):\n${JSON.stringify(policies, null, 1)}\n`,
         );
       }
     }
-    process.stderr.write(`[dataplane] differential: seeds ${seeds.join(",")} (${String(profilesRendered)} with a rendered IsolationProfile): ${String(total - disagreements.length)}/${String(total)} probes agree (${String(allowed)} allowed, ${String(total - allowed)} denied on the wire) in ${seconds(started)}s\n`);
+    process.stderr.write(
+      `[dataplane] differential: seeds ${seeds.join(",")} (${String(profilesRendered)} with a rendered IsolationProfile): ${String(total - disagreements.length)}/${String(total)} probes agree with netfence matrix (${String(allowed)} allowed, ${String(total - allowed)} denied on the wire) in ${seconds(started)}s; netfence matrix ×4 per seed ${Math.min(...matrixSeconds).toFixed(1)}–${Math.max(...matrixSeconds).toFixed(1)}s\n`,
+    );
     expect(disagreements).toEqual([]);
-    expect(total).toBeGreaterThanOrEqual(2000);
+    expect(total).toBe(seeds.length * PROBES_PER_SEED);
   }, 15 * 60_000);
+
+  /**
+   * Writes the set, then at once: `netfence matrix` on the live cluster for each
+   * traffic (the prediction, read back from the API server) and the wait until
+   * felix enforces the set; then every predicted pair probed with that traffic.
+   */
+  async function predictAndMeasure(inNamespaces: string[], policies: NetworkPolicy[], pairs: readonly string[]) {
+    await replacePolicies(inNamespaces, policies);
+    const t0 = Date.now();
+    const [runs] = await Promise.all([Promise.all(TRAFFICS.map((traffic) => netfenceMatrix(kubeconfigPath(), inNamespaces, traffic))), plane.sync().then(() => plane.forgetConnections())]);
+    const matrixSeconds = (Date.now() - t0) / 1000;
+    for (const run of runs) {
+      const got = run.records.map((r) => `${r.from} ${r.to}`).sort();
+      if (got.join("\n") !== pairs.join("\n")) throw new Error(`\`${run.command}\` gave ${String(got.length)} pairs, not the ${String(pairs.length)} ordered pairs of the run's pods`);
+    }
+    const cases = runs.flatMap((run, t) => run.records.map((r) => ({ spec: probeSpec(r.from, r.to, TRAFFICS[t] ?? { protocol: "ICMP" }), predicted: r.allowed, command: run.command })));
+    const results = await plane.probeAll(cases.map((c) => c.spec));
+    return { cases, results, matrixSeconds, notes: [...new Set(runs.map((r) => r.notes).filter((n) => n !== ""))] };
+  }
 
   async function replacePolicies(inNamespaces: string[], policies: NetworkPolicy[]): Promise<void> {
     const net = kc.makeApiClient(k8s.NetworkingV1Api);
@@ -221,6 +260,20 @@ describe("differential: the evaluator against the kernel", () => {
     }
   }
 });
+
+/** The one command that runs this seed again, and only the differential test. */
+function reproduce(seed: number): string {
+  return `NETFENCE_DATAPLANE_SEEDS=${String(seed)} npm test -- test/integration/dataplane.test.ts -t differential`;
+}
+
+/** Runs `work`; an error it throws comes out with the seed and the reproduce line in its message. */
+async function namingSeed<T>(seed: number, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    throw new Error(`seed ${String(seed)}: ${err instanceof Error ? err.message : String(err)}\nreproduce with ${reproduce(seed)}`, { cause: err });
+  }
+}
 
 describe("tear-down", () => {
   it("leaves no namespace, link, route, table, chain, set, file or process of the run", async () => {
@@ -263,7 +316,8 @@ describe("tear-down", () => {
     namespaces.push(ns);
     const crashed = await startAndKill(ns);
     expect((await listNetns()).filter((n) => n.startsWith(`nfdp-${crashed.runId}-`)).length).toBeGreaterThan(0);
-    expect(existsSync(`${RUN_DIR}/active.json`)).toBe(true);
+    // The crashed run recorded that it started felix on a clean machine: its Calico state is the next run's to sweep.
+    expect(JSON.parse(readFileSync(`${RUN_DIR}/active.json`, "utf8"))).toMatchObject({ runId: crashed.runId, felixStarted: true });
 
     const next = await startDataPlane();
     const leftovers = (await listNetns()).filter((n) => n.startsWith(`nfdp-${crashed.runId}-`));
@@ -281,6 +335,47 @@ describe("tear-down", () => {
       felixStateDir: felixStateDirBefore ? "kept (existed before)" : existsSync("/var/lib/calico"),
     }).toEqual({ leftovers: [], netns: [], links: [], routes: [], nftTables: [], iptablesChains: [], ipsets: [], record: false, felixStateDir: felixStateDirBefore ? "kept (existed before)" : false });
   }, 180_000);
+
+  it("refuses to start beside Calico state that no netfence run recorded, in one line, and leaves that state alone", async () => {
+    // Somebody else's Calico, as far as the data plane can tell: an empty ipset and an empty, unreferenced chain.
+    const set = uniqueName("cali40nf");
+    const chain = uniqueName("cali-nf");
+    // Creating a chain creates its table when missing; then the table goes too.
+    const filterTableBefore = (await tryRun("nft", ["list", "table", "ip", "filter"])).code === 0;
+    await run("ipset", ["create", set, "hash:ip"]);
+    try {
+      await run("iptables-nft", ["-t", "filter", "-N", chain]);
+      const refused = await startDataPlane().then(
+        async (p) => {
+          await p.stop();
+          return undefined;
+        },
+        (err: unknown) => err as Error,
+      );
+      expect(refused?.name).toBe("DataPlaneUnsupportedError");
+      expect(refused?.message.split("\n")).toEqual([expect.stringContaining("Calico state that no netfence run recorded is on this machine")]);
+      expect(refused?.message).toContain(set);
+      expect(refused?.message).toContain(`iptables-nft filter ${chain}`);
+      expect({
+        ipsets: (await felixIpsets()).filter((s) => s === set),
+        chains: (await felixIptablesChains()).filter((c) => c.endsWith(` ${chain}`)),
+        record: existsSync(`${RUN_DIR}/active.json`),
+        routes: await ownRoutes(),
+        netns: (await listNetns()).filter((n) => n.startsWith("nfdp-")),
+      }).toEqual({ ipsets: [set], chains: [`iptables-nft filter ${chain}`], record: false, routes: [], netns: [] });
+    } finally {
+      await tryRun("iptables-nft", ["-t", "filter", "-X", chain]);
+      // Only the table this test made, and only while it is empty (nft would delete a table's chains with it).
+      const filterTable = await tryRun("nft", ["list", "table", "ip", "filter"]);
+      if (!filterTableBefore && filterTable.code === 0 && !/\bchain\b/.test(filterTable.stdout)) await tryRun("nft", ["delete", "table", "ip", "filter"]);
+      await tryRun("ipset", ["destroy", set]);
+    }
+    expect({ ipsets: await felixIpsets(), chains: await felixIptablesChains(), filterTable: (await tryRun("nft", ["list", "table", "ip", "filter"])).code === 0 }).toEqual({
+      ipsets: [],
+      chains: [],
+      filterTable: filterTableBefore,
+    });
+  }, 120_000);
 });
 
 /** A data plane with two pods in its own process, killed with SIGKILL once it is up: what a crash leaves. */

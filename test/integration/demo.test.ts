@@ -1,13 +1,22 @@
 /**
  * `netfence demo` end to end, as a user runs it: its own control plane, the
  * real operator, the five walkthrough states. Every printed verdict must say
- * the grid matches the walkthrough, and the final line must count 5/5.
+ * the grid matches the walkthrough, and the final line must count 5/5. Where
+ * the machine allows the real data plane (root with CAP_NET_ADMIN, felix
+ * built, as in CI), every grid must also be measured with packets and agree:
+ * the demo then ends with "walkthrough reproduced with real packets: 5/5 states".
+ * The data plane is one per machine, so this file takes turns with
+ * dataplane.test.ts (dataplane/machine-lock.ts).
  */
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it } from "@jest/globals";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { RUN_DIR } from "../../src/dataplane/names.js";
+import { listNetns } from "../../src/dataplane/wiring.js";
+import { machineSupport } from "../../src/demo/packets.js";
+import { takePacketMachine, type MachineTurn } from "./dataplane/machine-lock.js";
 
 const BIN = fileURLToPath(new URL("../../bin/netfence.js", import.meta.url));
 const run = promisify(execFile);
@@ -21,6 +30,37 @@ function alive(pid: number): boolean {
   }
 }
 
+/** The demo's "✓/✗ real packets, …" lines, by walkthrough state (the "── s1: …" headings). */
+function measuredByState(stdout: string): Record<string, string[]> {
+  const byState: Record<string, string[]> = {};
+  let state = "(before s1)";
+  for (const line of stdout.split("\n")) {
+    const heading = /^── (s\d+):/.exec(line)?.[1];
+    if (heading) state = heading;
+    if (/^[✓✗] real packets, /.test(line)) (byState[state] ??= []).push(line);
+  }
+  return byState;
+}
+
+const PING_AGREED = "✓ real packets, ping (ICMP echo): 12/12 pairs as predicted, 12/12 as in the walkthrough";
+const TCP_AGREED = "✓ real packets, TCP/80: 12/12 pairs as predicted, 12/12 as in the walkthrough";
+
+let turn: MachineTurn | undefined;
+/** Whether this machine runs the real data plane (root with CAP_NET_ADMIN, the tools, felix built), and if not why. */
+let packets: { ok: boolean; why: string };
+
+beforeAll(async () => {
+  turn = await takePacketMachine(25 * 60_000);
+  if (turn.waitedSeconds > 1) process.stderr.write(`[demo] waited ${turn.waitedSeconds.toFixed(0)}s for the other packet test file\n`);
+  const support = await machineSupport();
+  packets = support.ok ? { ok: true, why: "root with CAP_NET_ADMIN, felix built" } : { ok: false, why: support.reason };
+  process.stderr.write(`[demo] real packets ${packets.ok ? "expected" : "not expected"}: ${packets.why}\n`);
+}, 26 * 60_000);
+
+afterAll(async () => {
+  await turn?.release();
+});
+
 describe("netfence demo", () => {
   it("reproduces every state of the walkthrough, ICMP and TCP/80", async () => {
     const started = Date.now();
@@ -29,6 +69,17 @@ describe("netfence demo", () => {
     process.stderr.write(`[demo] ${walk?.[0] ?? "no timing line"}; whole run ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 
     expect(stdout).toContain("walkthrough reproduced: 5/5 states match");
+    const lines = stdout.trimEnd().split("\n");
+    if (packets.ok) {
+      expect(lines.find((l) => l.startsWith("Real packets:"))).toMatch(/^Real packets: Calico felix v3\.31\.0 \(pid \d+\) enforces the policies/);
+      // Each state's measured grids agree with the prediction and the walkthrough; s5 has two steps (before and after labelling nginx3).
+      expect(measuredByState(stdout)).toEqual({ s1: [PING_AGREED, TCP_AGREED], s2: [PING_AGREED, TCP_AGREED], s3: [PING_AGREED, TCP_AGREED], s4: [PING_AGREED, TCP_AGREED], s5: [PING_AGREED, TCP_AGREED, PING_AGREED, TCP_AGREED] });
+      expect(lines.filter((l) => l.startsWith("  ! "))).toEqual([]);
+      expect(lines.at(-1)).toBe("walkthrough reproduced with real packets: 5/5 states");
+    } else {
+      expect(lines.find((l) => l.startsWith("Real packets:"))).toBe(`Real packets: not on this machine (${packets.why}); showing netfence's predicted grids only.`);
+      expect(lines.at(-1)).toBe("walkthrough reproduced: 5/5 states match");
+    }
     // Six grids: s1–s5 plus s5 after labelling nginx3, each with both protocols as in the walkthrough.
     const verdicts = stdout.split("\n").filter((l) => l.includes("probes as in the walkthrough"));
     expect(verdicts).toEqual(Array(6).fill("✓ ICMP (ping): 12/12 probes as in the walkthrough   ✓ TCP/80: 12/12 probes as in the walkthrough"));
@@ -37,7 +88,7 @@ describe("netfence demo", () => {
     }
   }, 320_000);
 
-  it("cleans up on Ctrl-C: exits 130 and stops the operator and the control plane", async () => {
+  it("cleans up on Ctrl-C: exits 130 and stops the operator, the control plane and (with real packets) the data plane", async () => {
     const child = spawn(process.execPath, [BIN, "demo"], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
@@ -54,7 +105,14 @@ describe("netfence demo", () => {
     const dir = /export KUBECONFIG=(\S+)\/kubeconfig/.exec(out)?.[1];
     expect(dir).toBeDefined();
     expect(existsSync(dir!)).toBe(false);
-    const pid = Number(/\(pid (\d+)\)/.exec(out)?.[1]);
-    expect(alive(pid)).toBe(false);
+    // The operator's pid, not felix's (printed earlier, with real packets).
+    const operatorPid = Number(/^Operator running: .* \(pid (\d+)\)$/m.exec(out)?.[1]);
+    expect(operatorPid).toBeGreaterThan(0);
+    expect(alive(operatorPid)).toBe(false);
+    if (packets.ok) {
+      const felixPid = Number(/^Real packets: Calico felix \S+ \(pid (\d+)\)/m.exec(out)?.[1]);
+      expect(felixPid).toBeGreaterThan(0);
+      expect({ felix: alive(felixPid), netns: (await listNetns()).filter((n) => n.startsWith("nfdp-")), record: existsSync(`${RUN_DIR}/active.json`) }).toEqual({ felix: false, netns: [], record: false });
+    }
   });
 });

@@ -38,7 +38,8 @@ const READS_CLOCK_OR_ENV = /\bDate\.now\b|\bnew Date\(|\bprocess\.env\b/;
 /**
  * The direction of runtime imports, bottom up: Kubernetes object types, CIDR
  * arithmetic, port names and selector/port schemas (k8s/) and shared mechanisms
- * (lib/: backoff, rate limiting, freezing, isRecord, the package root) at the bottom; the IsolationProfile contract (api/) above them;
+ * (lib/: backoff, rate limiting, freezing, isRecord, the package root, a seeded PRNG,
+ * a bounded pool, "first few and N more") at the bottom; the IsolationProfile contract (api/) above them;
  * the pure core (policy/) above that; the reconciler (controller/) and the
  * client-node adapters (io/) side by side on top (io implements controller's
  * ports with `import type` only). Everything else (cli/, main.ts, …) composes.
@@ -157,5 +158,36 @@ describe("import boundaries", () => {
     ["a kept module may load a kept one", "cli/index.ts", "./development.js", true],
   ])("the image check: %s", (_name, file, specifier, allowed) => {
     expect(missingInImage(file, [specifier])).toEqual(allowed ? [] : [`${file} → ${specifier}`]);
+  });
+});
+
+/** The modules loaded from `entries` (relative to src/) following `importsOf` (specifiers), entries included. */
+function reached(entries: readonly string[], importsOf: (f: (typeof all)[number]) => readonly string[]): Set<string> {
+  const byFile = new Map(all.map((f) => [f.file, f]));
+  const seen = new Set<string>();
+  const stack = [...entries];
+  for (let file = stack.pop(); file !== undefined; file = stack.pop()) {
+    const f = byFile.get(file);
+    if (!f || seen.has(file)) continue;
+    seen.add(file);
+    for (const i of importsOf(f)) if (i.startsWith(".")) stack.push(relative(SRC, join(SRC, dirname(file), i)).replace(/\.js$/, ".ts"));
+  }
+  return seen;
+}
+
+describe("README's figures about the image", () => {
+  const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  const figures = (re: RegExp) => (re.exec(readme.replace(/\s+/g, " ")) ?? []).slice(1).map(Number);
+
+  it("how many modules the image leaves out", () => {
+    expect(figures(/leaves out: (\d+) of the (\d+) modules `src\/` compiles to/)).toEqual([all.filter((f) => notInImage(f.file)).length, all.length]);
+  });
+
+  it("how many `netfence run` loads: the static imports from the CLI's entry, the Lease client with --leader-elect, and everything the lazy imports reach", () => {
+    const run = reached(["cli/index.ts"], (f) => f.staticImports);
+    const withLease = reached(["cli/index.ts", "io/leader.ts"], (f) => f.staticImports);
+    const everything = reached(["cli/index.ts"], (f) => f.imports);
+    expect(withLease.size).toBeGreaterThan(run.size);
+    expect(figures(/`netfence run` loads (\d+) netfence modules \((\d+) with `--leader-elect`\), of the (\d+) the CLI reaches/)).toEqual([run.size, withLease.size, everything.size]);
   });
 });

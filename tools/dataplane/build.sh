@@ -26,6 +26,7 @@ pins=(
 )
 
 command -v go >/dev/null || { log "Go is required to build felix (https://go.dev/dl)"; exit 1; }
+command -v node >/dev/null || { log "Node.js is required (it reads go's JSON output)"; exit 1; }
 go_version=$(go env GOVERSION)
 key=$( (echo "$build_rev"; printf '%s\n' "${pins[@]}"; echo "$go_version") | sha256sum | cut -c1-16)
 bin="$cache_root/dataplane/$key"
@@ -45,15 +46,17 @@ start=$(date +%s)
 
 log "downloading and verifying the pinned calico modules (felix v3.31.0)"
 t=$(date +%s)
+# One field of the JSON object `go mod download -json` prints, read with node (netfence needs it anyway).
+field() { node -e 'const m = JSON.parse(require("fs").readFileSync(0, "utf8")); process.stdout.write(String(m[process.argv[1]] ?? ""))' "$1"; }
 declare -A dirs
 for pin in "${pins[@]}"; do
   read -r mod ver want <<<"$pin"
   json=$(cd "$tmp" && go mod download -json "$mod@$ver")
-  got=$(jq -r .Sum <<<"$json")
+  got=$(field Sum <<<"$json")
   if [ "$got" != "$want" ]; then
     log "checksum mismatch for $mod@$ver: got $got, pinned $want; refusing to build"; exit 1
   fi
-  dirs[$mod]=$(jq -r .Dir <<<"$json")
+  dirs[$mod]=$(field Dir <<<"$json")
   log "  $mod@$ver $got (pinned)"
 done
 log "modules verified in $(( $(date +%s) - t ))s"

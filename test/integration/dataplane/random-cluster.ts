@@ -10,6 +10,9 @@ import { prng } from "../../../src/lib/prng.js";
 
 export const TEAMS = ["a", "b", "c"] as const;
 const APPS = ["web", "db", "cache"] as const;
+const PODS_PER_TEAM = 4;
+/** Pods in the world: four per namespace. */
+export const WORLD_PODS = TEAMS.length * PODS_PER_TEAM;
 
 /** What every pair is probed with: TCP on two ports, UDP and ICMP. */
 export const TRAFFICS: readonly Traffic[] = [{ protocol: "TCP", port: 80 }, { protocol: "TCP", port: 81 }, { protocol: "UDP", port: 53 }, { protocol: "ICMP" }];
@@ -34,8 +37,8 @@ export function world(names: Record<(typeof TEAMS)[number], string>): World {
     metadata: { name: names[team], labels: { team, "kubernetes.io/metadata.name": names[team], ...(t < 2 ? { env: "prod" } : {}) } },
   }));
   const pods = TEAMS.flatMap((team, t) =>
-    [0, 1, 2, 3].map((k) => {
-      const i = t * 4 + k;
+    Array.from({ length: PODS_PER_TEAM }, (_, k) => {
+      const i = t * PODS_PER_TEAM + k;
       const [o1, o2, o3, last] = bases[team].split(".");
       const labels: Record<string, string> = { app: APPS[i % 3] ?? "web", ...(k % 2 === 0 ? { role: "x" } : {}), ...(k === 3 ? { tier: "edge" } : {}) };
       return {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
-import { parseDuration, parseLabelSelector, runCommand, toRunConfig } from "../../../src/cli/run.js";
+import { operatorNamespace, parseDuration, parseLabelSelector, runCommand, toRunConfig, type NamespaceSources } from "../../../src/cli/run.js";
 import { parseAddr } from "../../../src/observability/http.js";
 
 describe("netfence run flags", () => {
@@ -74,5 +74,23 @@ describe("netfence run flags", () => {
 
   it("rejects a bad port", () => {
     expect(() => parseAddr(":http")).toThrow("invalid address ':http'");
+  });
+});
+
+describe("netfence run: its own namespace", () => {
+  const sources = (env: Record<string, string>, file?: string): NamespaceSources => ({ env, serviceAccountNamespace: () => file });
+  it.each<[string, string | undefined, NamespaceSources, string]>([
+    ["--namespace wins", "ops", sources({ POD_NAMESPACE: "pod-ns" }, "sa-ns"), "ops"],
+    ["then $POD_NAMESPACE", undefined, sources({ POD_NAMESPACE: "pod-ns" }, "sa-ns"), "pod-ns"],
+    ["then the service account's namespace file", undefined, sources({}, "sa-ns"), "sa-ns"],
+    ["an empty file is no namespace", undefined, sources({}, ""), "netfence-system"],
+    ["else netfence-system", undefined, sources({}), "netfence-system"],
+  ])("%s", (_name, explicit, from, expected) => {
+    expect(operatorNamespace(explicit, from)).toBe(expected);
+  });
+
+  it("is resolved by the config step, before run()", () => {
+    expect(toRunConfig({}, sources({ POD_NAMESPACE: "pod-ns" })).namespace).toBe("pod-ns");
+    expect(toRunConfig({ namespace: "ops" }, sources({ POD_NAMESPACE: "pod-ns" })).namespace).toBe("ops");
   });
 });

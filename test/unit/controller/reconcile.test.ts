@@ -365,6 +365,44 @@ describe("reconcileProfile: effective isolation", () => {
     expect(w.api.writes).toEqual(["create a/netfence-p"]);
   });
 
+  describe("after a restart, with status.namespaces listing one entry of two", () => {
+    const allowAllIn = (ns: string): NetworkPolicy => ({ ...allowAll, metadata: { name: "allow-all", namespace: ns } });
+    const bypassedEvents = (w: World) => w.events.filter((e) => e.includes(" Bypassed:"));
+
+    /** a and b selected, `before` bypassed, then a new process (empty ledger) with `during` bypassed too. */
+    async function restarted(before: string[], during: string[]): Promise<World> {
+      const w = world();
+      w.deps.statusNamespaces = 1;
+      w.profiles.put(profile({ namespaces: { names: ["a", "b"] } }));
+      for (const ns of before) w.api.seed(allowAllIn(ns));
+      await w.pass();
+      expect(w.status()).toMatchObject({ bypassedNamespaces: before.length, namespaces: [{ name: before[0] ?? "a" }] });
+      w.events.length = 0;
+      w.deps.inPlace = new InPlaceLedger();
+      w.deps.verdicts = new VerdictMemo();
+      for (const ns of during) w.api.seed(allowAllIn(ns));
+      await w.pass();
+      await w.pass();
+      return w;
+    }
+
+    it("a namespace bypassed while no operator ran is a transition when the status listed every bypassed one", async () => {
+      const w = await restarted(["a"], ["b"]);
+      expect(bypassedEvents(w)).toEqual(["Warning Bypassed: Other NetworkPolicies admit more than the profile — namespace b is bypassed: b/allow-all ingress[0]: any pod in any namespace and any address, any port"]);
+    });
+
+    it("the listed bypassed namespace gets no second event", async () => {
+      const w = await restarted(["a"], []);
+      expect(bypassedEvents(w)).toEqual([]);
+    });
+
+    it("an unlisted namespace that may have been bypassed before is reported once as such, not as a transition", async () => {
+      const w = await restarted(["a", "b"], []);
+      expect(bypassedEvents(w)).toEqual(["Warning Bypassed: Other NetworkPolicies admit more than the profile in 1 namespace the status did not list when this operator started (bypassed before, or since): b"]);
+      expect(w.events.filter((e) => e.includes("BypassCleared"))).toEqual([]);
+    });
+  });
+
   it("a same-namespace allowance is no bypass under allow-same-namespace, and is one under deny-ingress", async () => {
     const w = world();
     w.api.seed(sameNs);
