@@ -30,8 +30,9 @@ async function attempt(limiter: TokenBucket | undefined, call: () => Promise<unk
   try {
     const wait = limiter?.reserve() ?? 0;
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    await call();
-    return OK;
+    const written = await call();
+    const resourceVersion = isRecord(written) && isRecord(written.metadata) ? written.metadata.resourceVersion : undefined;
+    return typeof resourceVersion === "string" ? { ok: true, resourceVersion } : OK;
   } catch (err) {
     return failure(err);
   }
@@ -134,10 +135,10 @@ export class KubePolicyWriter implements PolicyWriter {
     }
   }
 
-  async list(labelSelector: string): Promise<ReadResult<NetworkPolicy[]>> {
+  async listNamed(name: string): Promise<ReadResult<NetworkPolicy[]>> {
     const path = "/apis/networking.k8s.io/v1/networkpolicies";
     try {
-      const list = await this.http.request("GET", path, { query: { labelSelector } });
+      const list = await this.http.request("GET", path, { query: { fieldSelector: `metadata.name=${name}` } });
       const items = isRecord(list) ? (list.items ?? []) : undefined;
       return isNetworkPolicyList(items) ? { ok: true, value: items } : failure(new Error(`GET ${path}: the response is not a list of NetworkPolicies`));
     } catch (err) {

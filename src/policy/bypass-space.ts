@@ -76,7 +76,7 @@ export interface NamespaceContext {
 
 /** A namespace as judged without its object: only the label the API server sets. */
 export function namespaceContext(name: string, labels?: Labels): NamespaceContext {
-  return { name, labels: labels ?? { [LABEL_NAMESPACE_NAME]: name } };
+  return { name, labels: { ...labels, [LABEL_NAMESPACE_NAME]: name } };
 }
 
 const EVERY_POD: PodPeer = { namespace: [], pod: [] };

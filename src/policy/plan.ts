@@ -98,20 +98,26 @@ export function editedOutside(existing: NetworkPolicy, profileName: string): boo
 
 /**
  * One desired policy against the live object at its name (undefined: none),
- * for the plan and for a re-read after a failed write.
+ * for the plan and for a re-read after a failed write. `lastWritten`: the
+ * resourceVersion netfence itself last wrote (or found up to date) there, when
+ * it knows it: a live object at another version was changed by someone else,
+ * whatever stamp it carries (a re-applied older object carries a valid one).
+ * Unknown (after a restart): the stamp decides.
  */
 export function planOne(
   profile: ProfileRef | string,
   desired: NetworkPolicy,
   current: NetworkPolicy | undefined,
   wasInPlace: boolean,
+  lastWritten?: string,
 ): { write: PlannedWrite } | { unchanged: NetworkPolicy } | { conflict: string } {
   const ref = refOf(profile);
   if (current === undefined) return { write: wasInPlace ? { policy: desired, action: "create", drift: "deleted" } : { policy: desired, action: "create" } };
   if (!ownedBy(current, ref)) return { conflict: conflictReason(current, ref) };
   if (isUpToDate(current, desired)) return { unchanged: current };
   const write: PlannedWrite = { policy: desired, action: "update", current };
-  if (editedOutside(current, ref.name)) write.drift = "edited";
+  const changedSince = lastWritten !== undefined && current.metadata.resourceVersion !== lastWritten;
+  if (changedSince || editedOutside(current, ref.name)) write.drift = "edited";
   return { write };
 }
 
@@ -143,6 +149,7 @@ export function planChanges(
   desired: readonly NetworkPolicy[],
   existing: readonly NetworkPolicy[],
   wasInPlace: (namespace: string) => boolean = () => false,
+  lastWritten: (namespace: string) => string | undefined = () => undefined,
 ): Plan {
   const ref = refOf(profile);
   const actual = new Map(existing.map((p) => [key(p), p]));
@@ -152,7 +159,7 @@ export function planChanges(
   for (const policy of desired) {
     const namespace = policy.metadata.namespace ?? "";
     const current = actual.get(key(policy));
-    const step = planOne(ref, policy, current, current === undefined && wasInPlace(namespace));
+    const step = planOne(ref, policy, current, current === undefined && wasInPlace(namespace), current && lastWritten(namespace));
     if ("write" in step) plan.apply.push(step.write);
     else if ("unchanged" in step) plan.unchanged.push(step.unchanged);
     else plan.conflicts.push({ namespace, name: policy.metadata.name, reason: step.conflict });
