@@ -331,7 +331,7 @@ describe("RBAC grants exactly what the operator uses", () => {
 
   it("Roles: leases in the release namespace, events in default", () => {
     expect(rules("Role", "netfence-leader-election")).toEqual([{ apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: ["get", "create", "update"] }]);
-    expect(rules("Role", "netfence-events")).toEqual([{ apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create"] }]);
+    expect(rules("Role", "netfence-events")).toEqual([{ apiGroups: ["events.k8s.io"], resources: ["events"], verbs: ["create", "patch"] }]);
   });
 
   it("no wildcards, no secrets, no escalate, bind or impersonate anywhere", () => {

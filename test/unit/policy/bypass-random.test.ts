@@ -23,7 +23,13 @@ const PROFILES: Record<string, unknown>[] = [
   { preset: "allow-by-label", allowedPeers: [{ ipBlock: { cidr: "10.1.0.0/16", except: ["10.1.1.0/24"] } }], ports: [{ port: 80, endPort: 81 }] },
   { preset: "allow-by-label", allowedPeers: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "NotIn", values: ["z"] }] }, podSelector: { matchExpressions: [{ key: "pod", operator: "In", values: ["a", "b"] }] } }], ports: [{ port: "serve-80-tcp" }] },
   { preset: "deny-egress", egress: [{ to: [{ namespaceSelector: { matchLabels: { ns: "y" } } }], ports: [{ port: 80 }, { protocol: "UDP" }] }, { to: [{ ipBlock: { cidr: "10.1.2.0/24" } }] }] },
+  // Peers the judged namespace x itself matches by its labels: its own pods are then admitted.
+  { preset: "allow-by-label", allowedPeers: [{ namespaceSelector: { matchLabels: { ns: "x" } } }] },
+  { preset: "allow-by-label", allowedPeers: [{ namespaceSelector: { matchExpressions: [{ key: "ns", operator: "In", values: ["x", "y"] }] }, podSelector: { matchLabels: { pod: "a" } } }], ports: [{ port: 80 }] },
 ];
+
+/** x's labels in the model cluster: what the operator passes the verdict. */
+const X_LABELS = { ns: "x", "kubernetes.io/metadata.name": "x" };
 
 function desiredIn(spec: Record<string, unknown>): NetworkPolicy {
   const parsed = parseProfile({ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", metadata: { name: "iso" }, spec: { namespaces: { names: ["x"] }, ...spec } });
@@ -31,6 +37,27 @@ function desiredIn(spec: Record<string, unknown>): NetworkPolicy {
   const [p] = renderProfile(parsed.value, [{ metadata: { name: "x", labels: { ns: "x", "kubernetes.io/metadata.name": "x" } } }]);
   if (!p) throw new Error("no policy for x");
   return p;
+}
+
+/**
+ * What a hostile tenant adds: netfence's labels copied onto its policy, CIDR
+ * spellings an older API server stored that netfence cannot read, selectors
+ * with 50+ values (a few of them real).
+ */
+function adversarial(rand: () => number, tenant: NetworkPolicy): NetworkPolicy {
+  const out = structuredClone<NetworkPolicy>(tenant);
+  if (rand() < 0.5) out.metadata.labels = { "app.kubernetes.io/managed-by": "netfence", "netfence.io/profile": "iso" };
+  const odd = ["010.1.0.0/16", "10.1.0.0/016", "0.0.0.0/00", "10.1.2.3/16"];
+  const many = (real: readonly string[]) => [...Array.from({ length: 50 + Math.floor(rand() * 30) }, (_, i) => `v-${String(i)}`), ...real.filter(() => rand() < 0.5)];
+  for (const rule of [...(out.spec.ingress ?? []).map((r) => r.from), ...(out.spec.egress ?? []).map((r) => r.to)]) {
+    for (const peer of rule ?? []) {
+      const r = rand();
+      if (peer.ipBlock && r < 0.5) peer.ipBlock = { cidr: odd[Math.floor(rand() * odd.length)] ?? "010.1.0.0/16" };
+      else if (peer.namespaceSelector && r < 0.5) peer.namespaceSelector = { matchExpressions: [{ key: "ns", operator: rand() < 0.5 ? "In" : "NotIn", values: many(NAMESPACES) }] };
+      else if (peer.podSelector && r < 0.5) peer.podSelector = { matchExpressions: [{ key: "pod", operator: rand() < 0.5 ? "In" : "NotIn", values: many(["a", "b", "c"]) }] };
+    }
+  }
+  return out;
 }
 
 /** A tenant policy in x, drawn from pieces close to the profiles' so that some are contained. */
@@ -96,8 +123,10 @@ describe("an Isolated verdict never hides a pair the evaluator lets through", ()
   it.each(Array.from({ length: SEEDS }, (_, seed) => [seed]))("random tenant policy #%i", (seed) => {
     const rand = prng(seed);
     const desired = desiredIn(PROFILES[seed % PROFILES.length] ?? {});
-    const tenant = tenantPolicy(rand);
-    const verdict = bypassVerdict({ profileName: "iso", namespace: "x", desired, policies: [desired, tenant] });
+    const plain = tenantPolicy(rand);
+    // Every other seed is hostile.
+    const tenant = seed % 2 === 1 ? adversarial(rand, plain) : plain;
+    const verdict = bypassVerdict({ profileName: "iso", namespace: "x", namespaceLabels: X_LABELS, desired, policies: [desired, tenant] });
     verdicts[verdict.state]++;
     if (verdict.state === "Isolated") expect({ tenant: tenant.spec, extra: extraPairs(desired, tenant) }).toEqual({ tenant: tenant.spec, extra: [] });
   });
