@@ -380,13 +380,14 @@ describe("the ServiceAccount token outside its role", () => {
     ["get", "netfence.io", "isolationprofiles", ""],
     ["get", "", "namespaces", ""],
     ["patch", "events.k8s.io", "events", "default"],
+    ["patch", "events.k8s.io", "events", "kube-system"],
     ["update", "coordination.k8s.io", "leases", NAMESPACE],
     ["update", "coordination.k8s.io", "leases", "default"],
   ])("SelfSubjectAccessReview: may it %s %s/%s in '%s'?", async (verb, group, resource, namespace) => {
     const review = await asOperator.makeApiClient(k8s.AuthorizationV1Api).createSelfSubjectAccessReview({
       body: { spec: { resourceAttributes: { verb, group, resource, ...(namespace ? { namespace } : {}) } } },
     });
-    const granted = (verb === "create" && resource === "networkpolicies") || (verb === "patch" && resource === "isolationprofiles") || (verb === "update" && namespace === NAMESPACE);
+    const granted = (verb === "create" && resource === "networkpolicies") || (verb === "patch" && resource === "isolationprofiles") || (verb === "patch" && resource === "events" && namespace === "default") || (verb === "update" && namespace === NAMESPACE);
     expect(review.status?.allowed).toBe(granted);
   });
 });
