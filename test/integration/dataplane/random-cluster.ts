@@ -109,10 +109,28 @@ function generators(rand: () => number) {
   return { pick, podSelector, namespaceSelector, peer, ports, rules };
 }
 
+/**
+ * What a hostile tenant adds to a policy (odd seeds): netfence's labels for the
+ * seed's profile copied onto it, and a peer's selector grown to 50+ values, a
+ * few of them real. (Odd CIDR spellings are refused by today's API server; the
+ * unit property test has them.)
+ */
+function hostile(rand: () => number, seed: number, policy: NetworkPolicy): NetworkPolicy {
+  if (rand() < 0.5) policy.metadata.labels = { "app.kubernetes.io/managed-by": "netfence", "netfence.io/profile": `random-${String(seed)}` };
+  const many = (real: readonly string[]) => [...Array.from({ length: 50 + Math.floor(rand() * 30) }, (_, i) => `v-${String(i)}`), ...real.filter(() => rand() < 0.6)];
+  for (const peers of [...(policy.spec.ingress ?? []).map((r) => r.from), ...(policy.spec.egress ?? []).map((r) => r.to)]) {
+    for (const peer of peers ?? []) {
+      if (peer.namespaceSelector && rand() < 0.4) peer.namespaceSelector = { matchExpressions: [{ key: "team", operator: rand() < 0.5 ? "In" : "NotIn", values: many(TEAMS) }] };
+      if (peer.podSelector && rand() < 0.4) peer.podSelector = { matchExpressions: [{ key: "app", operator: rand() < 0.5 ? "In" : "NotIn", values: many(APPS) }] };
+    }
+  }
+  return policy;
+}
+
 export function randomPolicies(seed: number, names: Record<(typeof TEAMS)[number], string>): NetworkPolicy[] {
   const rand = prng(seed);
   const { pick, podSelector, rules } = generators(rand);
-  return Array.from({ length: 1 + Math.floor(rand() * 5) }, (_, i) => {
+  const made = Array.from({ length: 1 + Math.floor(rand() * 5) }, (_, i) => {
     const types = pick<PolicyType[] | undefined>([undefined, ["Ingress"], ["Egress"], ["Ingress", "Egress"], ["Ingress", "Egress"]]);
     const ingress = rules().map((r) => ({ ...(r.peers ? { from: r.peers } : {}), ...(r.ports ? { ports: r.ports } : {}) }));
     const egress = rules().map((r) => ({ ...(r.peers ? { to: r.peers } : {}), ...(r.ports ? { ports: r.ports } : {}) }));
@@ -128,6 +146,7 @@ export function randomPolicies(seed: number, names: Record<(typeof TEAMS)[number
       },
     } satisfies NetworkPolicy;
   });
+  return seed % 2 === 1 ? made.map((p) => hostile(rand, seed, p)) : made;
 }
 
 /**
