@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { REQUIRED_PACKAGES, REQUIRED_TOOLS } from "../../../src/dataplane/host.js";
-import { buildsFor, depsDecision, packagesDecision, packetsImpossible, TOOL_PACKAGES } from "../../../tools/bootstrap.mjs";
+import { buildsFor, depsDecision, failedBuildStops, packagesDecision, packetsImpossible, TOOL_PACKAGES } from "../../../tools/bootstrap.mjs";
 
 type Lockfile = NonNullable<Parameters<typeof depsDecision>[0]["lock"]>;
 
@@ -95,5 +95,14 @@ describe("whether real packets are possible, and what gets built", () => {
     ["CI builds what the tests need", "ci", false, ["controlplane", "helm"]],
   ])("%s", (_name, purpose, packets, expected) => {
     expect(buildsFor(purpose, packets)).toEqual(expected);
+  });
+
+  it.each<[string, string, "test" | "demo" | "ci", boolean]>([
+    ["without the control plane nothing runs", "controlplane", "demo", true],
+    ["without felix the demo still runs, predicted", "dataplane", "demo", false],
+    ["without helm the other tests still run", "helm", "test", false],
+    ["CI stops on any failed build", "dataplane", "ci", true],
+  ])("a failed build: %s", (_name, build, purpose, stops) => {
+    expect(failedBuildStops(build, purpose)).toBe(stops);
   });
 });
