@@ -20,7 +20,7 @@ import { OperatorProcess } from "../controlplane/operator.js";
 import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type Probe, type State, type Step } from "./walkthrough.js";
 import { addManifestPods } from "../dataplane/cluster.js";
 import { DataPlane } from "../dataplane/dataplane.js";
-import { disagreements, formatSideBySide, measure, packetSupport, type Measured } from "./packets.js";
+import { disagreements, formatSideBySide, measure, packetSupport, type Measured, type PacketSupport } from "./packets.js";
 import { noPacketsNotice, packetsFailedNotice, predictedCheckLines, predictedGrid, summaryLines, type ProtocolCheck } from "./labels.js";
 
 export interface DemoOptions {
@@ -74,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     await installCrd(kubectl, options.root);
     signal.throwIfAborted();
-    packets = await startPackets(options.packets === true, plane.kubeconfigPath, print, progress);
+    packets = await startPackets(options.packets === true, plane.kubeconfigPath, print, progress, signal);
     signal.throwIfAborted();
     await createCluster(kubectl, options.root, print, packets);
     signal.throwIfAborted();
@@ -115,13 +115,31 @@ interface PodStatus {
   podIPs?: { ip: string }[];
 }
 
+/** How long the demo waits for another netfence data plane (one per machine) to stop before it goes on without packets. */
+const BUSY_WAIT_MS = 5 * 60_000;
+
+/** What packetSupport() says, once the machine is free: another run's data plane (a test, another demo) is waited for, up to BUSY_WAIT_MS. */
+async function machineWhenFree(progress: (text: string) => void, signal: AbortSignal): Promise<PacketSupport> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  let support = await packetSupport();
+  if (!support.ok && support.busyPid !== undefined) {
+    progress(`waiting for the other netfence data plane (pid ${String(support.busyPid)}) to stop, up to ${String(BUSY_WAIT_MS / 60_000)} min (one per machine); Ctrl-C to stop`);
+  }
+  while (!support.ok && support.busyPid !== undefined && Date.now() < deadline) {
+    signal.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 1000));
+    support = await packetSupport();
+  }
+  return support;
+}
+
 /** The real data plane when asked for and the machine allows it; otherwise one line saying why no packet is sent. */
-async function startPackets(enabled: boolean, kubeconfig: string, print: (text: string) => void, progress: (text: string) => void): Promise<DataPlane | undefined> {
+async function startPackets(enabled: boolean, kubeconfig: string, print: (text: string) => void, progress: (text: string) => void, signal: AbortSignal): Promise<DataPlane | undefined> {
   if (!enabled) {
     print(`${noPacketsNotice("--predicted-only")}\n`);
     return undefined;
   }
-  const support = await packetSupport();
+  const support = await machineWhenFree(progress, signal);
   if (!support.ok) {
     print(`${noPacketsNotice(support.reason)}\n`);
     return undefined;
