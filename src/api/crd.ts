@@ -147,7 +147,7 @@ const condition: JSONSchemaProps = {
   description: "A metav1.Condition.",
   required: ["type", "status", "reason", "message", "lastTransitionTime"],
   properties: {
-    type: str("Ready or Degraded.", 316, {
+    type: str("Ready, Degraded or Isolated.", 316, {
       pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
     }),
     status: { type: "string", enum: ["True", "False", "Unknown"] },
@@ -178,7 +178,12 @@ const status: JSONSchemaProps = {
         required: ["name", "state", "policy"],
         properties: {
           name: str("The namespace.", 63),
-          state: { type: "string", enum: [...NAMESPACE_STATES] },
+          state: {
+            type: "string",
+            description:
+              "Isolated: the profile's policy is in place as rendered and nothing else admits more. Bypassed: in place, but another NetworkPolicy admits more (bypassedBy names it). Contested: in place, but another client keeps changing it; restored with capped backoff. Pending, Failed: a write is being retried. Conflict: a policy netfence does not own has the generated name. DryRun: nothing written.",
+            enum: [...NAMESPACE_STATES],
+          },
           policy: str("The NetworkPolicy name.", 253),
           message: str("Why, when not Isolated.", LIMITS.message),
           action: { type: "string", description: "DryRun: what Enforce would do.", enum: ["create", "update", "delete", "none"] },

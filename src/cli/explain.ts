@@ -1,4 +1,5 @@
-import { bypassVerdict, formatBypass, generatedFor, type NamespaceVerdict } from "../policy/bypass.js";
+import { bypassVerdict, formatBypass, type NamespaceVerdict } from "../policy/bypass.js";
+import { generatedFor } from "../policy/ownership.js";
 import type { NetworkPolicy, PolicyType } from "../k8s/objects.js";
 import { describeSelector, explainPod, type DirectionExplanation, type PodExplanation, type RuleExplanation } from "../policy/reach-explain.js";
 import { effectivePolicyTypes, type ReachabilityIndex } from "../policy/reachability.js";
@@ -77,13 +78,14 @@ export function explainNamespace(index: ReachabilityIndex, namespace: string): N
   const profiles = policies.flatMap((desired): ProfileVerdict[] => {
     const profile = generatedFor(desired);
     if (profile === undefined) return [];
+    const input = { profileName: profile.name, namespace, namespaceLabels: index.namespaceLabels.get(namespace), desired, policies };
     return [
       {
-        profile,
+        profile: profile.name,
         policy: `${namespace}/${desired.metadata.name}`,
         podSelector: describeSelector(desired.spec.podSelector),
         isolates: effectivePolicyTypes(desired),
-        verdict: bypassVerdict({ profileName: profile, namespace, desired, policies }),
+        verdict: bypassVerdict(profile.uid === undefined ? input : { ...input, profileUid: profile.uid }),
       },
     ];
   });

@@ -67,6 +67,31 @@ export class InPlaceLedger {
   private readonly byProfile = new Map<string, LastPass>();
   /** profile uid → the status netfence wrote last (the cache may not show it yet). */
   private readonly written = new Map<string, IsolationProfileStatus>();
+  /** profile uid → namespace → the resourceVersion of the profile's policy as netfence last wrote it or found it up to date. */
+  private readonly versions = new Map<string, Map<string, string>>();
+
+  /**
+   * The version of the profile's policy in `namespace` netfence last wrote or
+   * found up to date: what drift is decided from (a copyable stamp is not).
+   */
+  lastWritten(profile: IsolationProfile, namespace: string): string | undefined {
+    return this.versions.get(profile.metadata.uid ?? "")?.get(namespace);
+  }
+
+  /** netfence wrote (or verified) the policy in `namespace` at `resourceVersion`; undefined: not known, forget it. */
+  wroteVersion(profile: IsolationProfile, namespace: string, resourceVersion: string | undefined): void {
+    const uid = profile.metadata.uid ?? "";
+    let byNamespace = this.versions.get(uid);
+    if (!byNamespace) this.versions.set(uid, (byNamespace = new Map<string, string>()));
+    if (resourceVersion === undefined) byNamespace.delete(namespace);
+    else byNamespace.set(namespace, resourceVersion);
+  }
+
+  /** Drops the versions of namespaces the profile no longer has a policy in. */
+  pruneVersions(profile: IsolationProfile, keep: { has(namespace: string): boolean }): void {
+    const byNamespace = this.versions.get(profile.metadata.uid ?? "");
+    if (byNamespace) for (const ns of byNamespace.keys()) if (!keep.has(ns)) byNamespace.delete(ns);
+  }
 
   previous(profile: IsolationProfile, namespaces: ReadonlyMap<string, Namespace>): PreviousPass {
     const known = this.byProfile.get(profile.metadata.uid ?? "");
@@ -102,7 +127,7 @@ export class InPlaceLedger {
     if (pass) delete pass.cleanAt;
   }
 
-  lastWritten(profile: IsolationProfile): IsolationProfileStatus | undefined {
+  lastStatus(profile: IsolationProfile): IsolationProfileStatus | undefined {
     return this.written.get(profile.metadata.uid ?? "");
   }
 
@@ -113,5 +138,6 @@ export class InPlaceLedger {
   forget(profileUid: string): void {
     this.byProfile.delete(profileUid);
     this.written.delete(profileUid);
+    this.versions.delete(profileUid);
   }
 }

@@ -67,7 +67,7 @@ export class PassMemo {
   }
 
   /** planChanges, with existing policies already verified at their current resourceVersion taken as unchanged. */
-  plan(profile: ProfileRef, version: string, desired: readonly NetworkPolicy[], existing: readonly NetworkPolicy[], wasInPlace?: (namespace: string) => boolean): Plan {
+  plan(profile: ProfileRef, version: string, desired: readonly NetworkPolicy[], existing: readonly NetworkPolicy[], wasInPlace?: (namespace: string) => boolean, lastWritten?: (namespace: string) => string | undefined): Plan {
     const entry = this.entry(profile.name, version);
     const at = byNamespace(existing, desired);
     const settled = new Set<NetworkPolicy>();
@@ -77,7 +77,7 @@ export class PassMemo {
       if (current && current.metadata.name === d.metadata.name && entry.verified.get(current) === current.metadata.resourceVersion) settled.add(current);
       else rest.push(d);
     }
-    const plan = planChanges(profile, rest, settled.size ? existing.filter((p) => !settled.has(p)) : existing, wasInPlace);
+    const plan = planChanges(profile, rest, settled.size ? existing.filter((p) => !settled.has(p)) : existing, wasInPlace, lastWritten);
     for (const p of plan.unchanged) entry.verified.set(p, p.metadata.resourceVersion ?? "");
     plan.unchanged.push(...settled);
     return plan;

@@ -22,7 +22,8 @@ export type WriteFailure = {
   namespaceGone: boolean;
   message: string;
 };
-export type WriteResult = { ok: true } | WriteFailure;
+/** A write that landed; `resourceVersion`: of the object as written, when the API server said. */
+export type WriteResult = { ok: true; resourceVersion?: string } | WriteFailure;
 export type ReadResult<T> = { ok: true; value: T } | WriteFailure;
 
 export interface PolicyWriter {
@@ -44,8 +45,8 @@ export interface PolicyWriter {
   detach(policy: NetworkPolicy, profileUid: string): Promise<WriteResult>;
   /** Reads one policy from the API server (not the cache); undefined when there is none. */
   read(namespace: string, name: string): Promise<ReadResult<NetworkPolicy | undefined>>;
-  /** Every policy matching the label selector, in all namespaces, from the API server (not the cache). */
-  list(labelSelector: string): Promise<ReadResult<NetworkPolicy[]>>;
+  /** Every policy of this name, in all namespaces, from the API server (not the cache). */
+  listNamed(name: string): Promise<ReadResult<NetworkPolicy[]>>;
 }
 
 export interface ProfileWriter {

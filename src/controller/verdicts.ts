@@ -1,16 +1,19 @@
 /**
  * Effective-isolation verdicts per profile and namespace, re-computed only
  * when their inputs change: the profile's desired policy (one frozen spec per
- * generation) and the namespace's NetworkPolicies as the cache holds them (the
- * informer replaces an object when it changes, so identity is the version).
+ * generation), the namespace's labels and its NetworkPolicies as the cache
+ * holds them (the informer replaces an object when it changes, so identity is
+ * the version).
  * A change to one policy re-evaluates its own namespace; every other namespace
  * of the pass is a lookup.
  */
 import { bypassVerdict, formatBypass, type NamespaceVerdict } from "../policy/bypass.js";
-import type { NetworkPolicy } from "../k8s/objects.js";
+import type { Labels, Namespace, NetworkPolicy } from "../k8s/objects.js";
+import { ownedBy, type ProfileRef } from "../policy/ownership.js";
 
 interface Entry {
   desired: NetworkPolicy["spec"];
+  labels: Labels | undefined;
   policies: readonly NetworkPolicy[];
   verdict: NamespaceVerdict;
 }
@@ -33,16 +36,19 @@ export class VerdictMemo {
   /** profile name → namespace → last verdict and its inputs. */
   private readonly profiles = new Map<string, Map<string, Entry>>();
 
-  verdict(profileName: string, desired: NetworkPolicy, policies: readonly NetworkPolicy[]): Verdict {
-    const namespace = desired.metadata.namespace ?? "";
-    let byNamespace = this.profiles.get(profileName);
-    if (!byNamespace) this.profiles.set(profileName, (byNamespace = new Map<string, Entry>()));
-    let entry = byNamespace.get(namespace);
-    if (!entry || entry.desired !== desired.spec || !samePolicies(entry.policies, policies)) {
+  verdict(profile: ProfileRef, desired: NetworkPolicy, policies: readonly NetworkPolicy[], namespace?: Namespace): Verdict {
+    const name = desired.metadata.namespace ?? "";
+    const labels = namespace?.metadata.labels;
+    let byNamespace = this.profiles.get(profile.name);
+    if (!byNamespace) this.profiles.set(profile.name, (byNamespace = new Map<string, Entry>()));
+    let entry = byNamespace.get(name);
+    if (!entry || entry.desired !== desired.spec || entry.labels !== labels || !samePolicies(entry.policies, policies)) {
       // Only the profile's own policy in the namespace: nothing can bypass it.
-      const verdict = policies.length <= 1 && policies.every((p) => p.metadata.name === desired.metadata.name) ? { state: "Isolated" as const, bypassedBy: [] } : bypassVerdict({ profileName, namespace, desired, policies });
-      entry = { desired: desired.spec, policies: [...policies], verdict };
-      byNamespace.set(namespace, entry);
+      const verdict = policies.every((p) => ownedBy(p, profile))
+        ? { state: "Isolated" as const, bypassedBy: [] }
+        : bypassVerdict({ profileName: profile.name, ...(profile.uid === undefined ? {} : { profileUid: profile.uid }), namespace: name, ...(labels === undefined ? {} : { namespaceLabels: labels }), desired, policies });
+      entry = { desired: desired.spec, labels, policies: [...policies], verdict };
+      byNamespace.set(name, entry);
     }
     return entry.verdict.state === "Isolated" ? ISOLATED : { state: "Bypassed", bypassedBy: entry.verdict.bypassedBy.map(formatBypass) };
   }

@@ -30,8 +30,9 @@ async function attempt(limiter: TokenBucket | undefined, call: () => Promise<unk
   try {
     const wait = limiter?.reserve() ?? 0;
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    await call();
-    return OK;
+    const written = await call();
+    const resourceVersion = isRecord(written) && isRecord(written.metadata) ? written.metadata.resourceVersion : undefined;
+    return typeof resourceVersion === "string" ? { ok: true, resourceVersion } : OK;
   } catch (err) {
     return failure(err);
   }
@@ -134,10 +135,10 @@ export class KubePolicyWriter implements PolicyWriter {
     }
   }
 
-  async list(labelSelector: string): Promise<ReadResult<NetworkPolicy[]>> {
+  async listNamed(name: string): Promise<ReadResult<NetworkPolicy[]>> {
     const path = "/apis/networking.k8s.io/v1/networkpolicies";
     try {
-      const list = await this.http.request("GET", path, { query: { labelSelector } });
+      const list = await this.http.request("GET", path, { query: { fieldSelector: `metadata.name=${name}` } });
       const items = isRecord(list) ? (list.items ?? []) : undefined;
       return isNetworkPolicyList(items) ? { ok: true, value: items } : failure(new Error(`GET ${path}: the response is not a list of NetworkPolicies`));
     } catch (err) {
@@ -165,14 +166,23 @@ export class KubeProfileWriter implements ProfileWriter {
   }
 }
 
+/** An Event netfence posted, for aggregating its repeats. */
+interface Posted {
+  name: string;
+  at: number;
+  count: number;
+}
+
 /**
  * events.k8s.io/v1 Events on profiles (cluster-scoped, so recorded in the
- * "default" namespace as kubectl describe expects). Identical events within
- * ten minutes are skipped so a hot loop cannot flood the API server — except
- * transitions (heals, verdict changes), which state changes already pace.
+ * "default" namespace as kubectl describe expects). Repeats within ten minutes
+ * never make a new object: a transition (a heal, a verdict change) that
+ * repeats is aggregated as Kubernetes does, on the first Event's `series`
+ * (count and last observed time); any other repeat is skipped. So a fight over
+ * a policy costs one Event however long it lasts.
  */
 export class KubeEventRecorder implements EventRecorder {
-  private readonly recent = new Map<string, number>();
+  private readonly recent = new Map<string, Posted>();
 
   /** On the kept-alive write transport: a connection (and TLS handshake) per event would compete with the writes. */
   constructor(private readonly http: KeepAliveJson, private readonly instance: string, private readonly log: Logger, private readonly dedupMs = 600_000) {}
@@ -180,14 +190,18 @@ export class KubeEventRecorder implements EventRecorder {
   record(profile: IsolationProfile, type: "Normal" | "Warning", reason: string, message: string, options: { transition?: boolean } = {}): void {
     const key = `${profile.metadata.uid ?? profile.metadata.name}/${reason}/${message}`;
     const now = Date.now();
-    if (!options.transition && (this.recent.get(key) ?? 0) > now - this.dedupMs) return;
-    this.recent.set(key, now);
+    const posted = this.recent.get(key);
+    if (posted && posted.at > now - this.dedupMs) {
+      if (options.transition) this.repeat(profile, reason, posted, now);
+      return;
+    }
     if (this.recent.size > 10_000) this.recent.clear();
+    // Named like client-go's recorder: <object>.<unique hex> (generateName may not end in '.').
+    const name = `${profile.metadata.name.slice(0, 200)}.${now.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`;
+    this.recent.set(key, { name, at: now, count: 1 });
     const event = {
-      // Named like client-go's recorder: <object>.<unique hex> (generateName may not end in '.').
-      metadata: { name: `${profile.metadata.name.slice(0, 200)}.${now.toString(16)}${Math.floor(Math.random() * 0xffff).toString(16)}`, namespace: "default" },
-      // MicroTime: RFC 3339 with microseconds.
-      eventTime: new Date(now).toISOString().replace("Z", "000Z"),
+      metadata: { name, namespace: "default" },
+      eventTime: microTime(now),
       reportingController: "netfence.io/controller",
       reportingInstance: this.instance.slice(0, 128),
       action: reason,
@@ -196,9 +210,28 @@ export class KubeEventRecorder implements EventRecorder {
       note: message.slice(0, 1024),
       regarding: { apiVersion: API_VERSION, kind: KIND, name: profile.metadata.name, uid: profile.metadata.uid ?? "", resourceVersion: profile.metadata.resourceVersion ?? "" },
     };
-    this.http.request("POST", "/apis/events.k8s.io/v1/namespaces/default/events", { body: event }).catch((err: unknown) => {
+    this.send(profile, reason, this.http.request("POST", EVENTS, { body: event }));
+  }
+
+  /** One more occurrence of a posted Event: its series counts it (the window restarts from the last one). */
+  private repeat(profile: IsolationProfile, reason: string, posted: Posted, now: number): void {
+    posted.count++;
+    posted.at = now;
+    const series = { count: posted.count, lastObservedTime: microTime(now) };
+    this.send(profile, reason, this.http.request("PATCH", `${EVENTS}/${posted.name}`, { body: { series }, contentType: MERGE }));
+  }
+
+  private send(profile: IsolationProfile, reason: string, request: Promise<unknown>): void {
+    request.catch((err: unknown) => {
       // Best effort (never retried, never fails a pass), but never silent.
       this.log.warn({ isolationProfile: profile.metadata.name, reason, err: classify(err).message }, "Could not record event");
     });
   }
+}
+
+const EVENTS = "/apis/events.k8s.io/v1/namespaces/default/events";
+
+/** MicroTime: RFC 3339 with microseconds. */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace("Z", "000Z");
 }

@@ -5,9 +5,12 @@
  * anything only a rule without ports admits). Pure.
  */
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
-import { formatIp, parseIpBlock, type IpFamily } from "../k8s/cidr.js";
-import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, Protocol } from "../k8s/objects.js";
+import { firstFew } from "../lib/first-few.js";
+import { formatIp, type IpFamily } from "../k8s/cidr.js";
+import { PROTOCOLS, type LabelSelector, type Labels, type NetworkPolicyPeer, type NetworkPolicyPort, type Protocol } from "../k8s/objects.js";
+import { readPeer } from "./peers.js";
 import { describeSelector } from "./reach-explain.js";
+import { matchesSelector } from "./selectors.js";
 import { Conjunction, requirementsOf, type PodPeer, type PodSpace, type Requirement } from "./selector-logic.js";
 
 // ---------------------------------------------------------------------------
@@ -53,61 +56,89 @@ export function subtract(from: readonly Interval[], minus: readonly Interval[]):
 // ---------------------------------------------------------------------------
 // Peers
 
-/** One peer of a rule: addresses (an ipBlock) or pods (namespace × pod labels). */
+/**
+ * One peer of a rule: addresses (an ipBlock), pods, or an ipBlock that cannot
+ * be read (it may admit addresses; nothing covers it). Pods are split into the
+ * parts the judged namespace decides exactly: its own pods (when the peer's
+ * namespace selector matches the namespace's current labels, or names no
+ * namespace) and the pods of every other namespace, present or future.
+ */
 export type Atom =
   | { kind: "addresses"; intervals: Interval[]; words: string }
-  | { kind: "pods"; peer: PodPeer; namespaceSelector: LabelSelector | "same"; podSelector: LabelSelector; words: string };
+  | { kind: "pods"; parts: readonly PodPeer[]; words: string }
+  | { kind: "unreadable"; words: string; reason: string };
 
-const ANY_POD: Atom = { kind: "pods", peer: { namespace: [], pod: [] }, namespaceSelector: {}, podSelector: {}, words: "any pod in any namespace" };
+/** The namespace a verdict is for: its name and its labels now (kubernetes.io/metadata.name included). */
+export interface NamespaceContext {
+  name: string;
+  labels: Labels;
+}
+
+/** A namespace as judged without its object: only the label the API server sets. */
+export function namespaceContext(name: string, labels?: Labels): NamespaceContext {
+  return { name, labels: { ...labels, [LABEL_NAMESPACE_NAME]: name } };
+}
+
+const EVERY_POD: PodPeer = { namespace: [], pod: [] };
+const ANY_POD: Atom = { kind: "pods", parts: [EVERY_POD], words: "any pod in any namespace" };
 const ANY_V4: Atom = { kind: "addresses", intervals: [ALL_V4], words: "any IPv4 address" };
 const ANY_V6: Atom = { kind: "addresses", intervals: [ALL_V6], words: "any IPv6 address" };
 /** What a rule without peers admits: every pod and every address. */
 export const EVERYONE: readonly Atom[] = [ANY_POD, ANY_V4, ANY_V6];
 
+/** How many values of one selector requirement, and how many requirements, a description names before counting the rest. */
+const DESCRIBED = { values: 5, requirements: 6 } as const;
+
 function podWords(namespaceSelector: LabelSelector | "same", podSelector: LabelSelector, namespace: string): string {
-  const pods = requirementsOf(podSelector).length === 0 ? "any pod" : `pods ${describeSelector(podSelector)}`;
+  const pods = requirementsOf(podSelector).length === 0 ? "any pod" : `pods ${describeSelector(podSelector, DESCRIBED)}`;
   if (namespaceSelector === "same") return `${pods} in namespace ${namespace}`;
-  return requirementsOf(namespaceSelector).length === 0 ? `${pods} in any namespace` : `${pods} in namespaces ${describeSelector(namespaceSelector)}`;
+  return requirementsOf(namespaceSelector).length === 0 ? `${pods} in any namespace` : `${pods} in namespaces ${describeSelector(namespaceSelector, DESCRIBED)}`;
+}
+
+function podParts(namespaceSelector: LabelSelector | "same", podSelector: LabelSelector, ns: NamespaceContext): PodPeer[] {
+  const pod = requirementsOf(podSelector);
+  const here: Requirement = { key: LABEL_NAMESPACE_NAME, operator: "In", values: [ns.name] };
+  if (namespaceSelector === "same") return [{ namespace: [here], pod }];
+  const namespace = requirementsOf(namespaceSelector);
+  if (namespace.length === 0) return [{ namespace, pod }];
+  const elsewhere: PodPeer = { namespace: [...namespace, { key: LABEL_NAMESPACE_NAME, operator: "NotIn", values: [ns.name] }], pod };
+  return matchesSelector(namespaceSelector, ns.labels) ? [{ namespace: [here], pod }, elsewhere] : [elsewhere];
 }
 
 /**
- * A peer as the evaluator reads it: an ipBlock wins over selectors; a podSelector
- * alone means the policy's own namespace; an invalid ipBlock or an empty peer
- * matches nothing (undefined).
+ * A peer as the evaluator reads it (peers.ts), in the namespace of its policy:
+ * undefined for a peer that admits nothing.
  */
-export function peerAtom(peer: NetworkPolicyPeer, namespace: string): Atom | undefined {
-  if (peer.ipBlock !== undefined) {
-    const block = parseIpBlock(peer.ipBlock);
-    if (!block.ok) return undefined;
-    const { cidr, except } = block.value;
-    const intervals = subtract([{ family: cidr.family, first: cidr.first, last: cidr.last }], except.map((e) => ({ family: e.family, first: e.first, last: e.last })));
-    const words = `${peer.ipBlock.cidr}${(peer.ipBlock.except ?? []).length > 0 ? ` except ${(peer.ipBlock.except ?? []).join(", ")}` : ""}`;
-    return { kind: "addresses", intervals, words };
+export function peerAtom(peer: NetworkPolicyPeer, ns: NamespaceContext): Atom | undefined {
+  const meaning = readPeer(peer);
+  switch (meaning.kind) {
+    case "empty":
+      return undefined;
+    case "unreadable":
+      return { kind: "unreadable", words: `ipBlock ${meaning.text}`, reason: `ipBlock ${meaning.text} cannot be read (${meaning.error}); a data plane may still admit addresses by it` };
+    case "addresses": {
+      const { cidr, except } = meaning.block;
+      return { kind: "addresses", intervals: subtract([{ family: cidr.family, first: cidr.first, last: cidr.last }], except.map((e) => ({ family: e.family, first: e.first, last: e.last }))), words: meaning.text };
+    }
+    case "pods": {
+      const { namespaceSelector, podSelector } = meaning;
+      let words: string | undefined;
+      return {
+        kind: "pods",
+        parts: podParts(namespaceSelector, podSelector, ns),
+        // Words only for what is reported: most peers are covered and never described.
+        get words() {
+          return (words ??= podWords(namespaceSelector, podSelector, ns.name));
+        },
+      };
+    }
   }
-  if (peer.podSelector === undefined && peer.namespaceSelector === undefined) return undefined;
-  const podSelector = peer.podSelector ?? {};
-  const namespaceSelector = peer.namespaceSelector ?? "same";
-  let words: string | undefined;
-  return {
-    kind: "pods",
-    peer: { namespace: namespaceRequirements(namespaceSelector, namespace), pod: requirementsOf(podSelector) },
-    namespaceSelector,
-    podSelector,
-    // Words only for what is reported: most peers are covered and never described.
-    get words() {
-      return (words ??= podWords(namespaceSelector, podSelector, namespace));
-    },
-  };
-}
-
-function namespaceRequirements(selector: LabelSelector | "same", namespace: string): Requirement[] {
-  return selector === "same" ? [{ key: LABEL_NAMESPACE_NAME, operator: "In", values: [namespace] }] : requirementsOf(selector);
 }
 
 /** The peers of a rule (`from` or `to`): none listed means everyone. */
-export function ruleAtoms(peers: readonly NetworkPolicyPeer[] | undefined, namespace: string): Atom[] {
+export function ruleAtoms(peers: readonly NetworkPolicyPeer[] | undefined, ns: NamespaceContext): Atom[] {
   if (peers === undefined || peers.length === 0) return [...EVERYONE];
-  return peers.flatMap((p) => peerAtom(p, namespace) ?? []);
+  return peers.flatMap((p) => peerAtom(p, ns) ?? []);
 }
 
 /** Every namespace carries kubernetes.io/metadata.name: a space of real pods has it. */
@@ -128,9 +159,11 @@ export function podSpace(peer: PodPeer): PodSpace | undefined {
 }
 
 function labelsText(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
+  return firstFew(
+    Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    DESCRIBED.requirements,
+    { separator: ",", and: " … and ", noun: "label" },
+  );
 }
 
 /** "a pod labelled app=x in namespace x (labelled team=a)" */
@@ -149,7 +182,6 @@ export function describeAddress(interval: Interval): string {
 // ---------------------------------------------------------------------------
 // Ports
 
-export const PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
 const MAX_PORT = 65535;
 
 /** A piece of the port space: a numeric range, a named port, or "other" (ICMP and any protocol without ports). */

@@ -16,9 +16,10 @@
  * bypass with a reason; never Isolated. Pure.
  */
 import { firstFew } from "../lib/first-few.js";
-import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../api/constants.js";
-import type { NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from "../k8s/objects.js";
-import { policyName, profileLabelValue } from "./naming.js";
+import { LIMITS } from "../api/constants.js";
+import type { Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from "../k8s/objects.js";
+import { bounded } from "../lib/bounded.js";
+import { ownedBy } from "./ownership.js";
 import { effectivePolicyTypes } from "./reachability.js";
 import {
   cutsOf,
@@ -26,6 +27,7 @@ import {
   describePodWitness,
   describePortAtoms,
   describePortExample,
+  namespaceContext,
   portAtoms,
   portsCover,
   podSpace,
@@ -34,6 +36,7 @@ import {
   splitAtoms,
   subtract,
   type Atom,
+  type NamespaceContext,
   type PortAtom,
   type RulePorts,
 } from "./bypass-space.js";
@@ -63,10 +66,14 @@ export interface NamespaceVerdict {
 }
 
 export interface BypassInput {
-  /** The IsolationProfile's name: its own policy (by name or by netfence labels) is never a bypasser. */
+  /** The IsolationProfile's name and uid: its own policy (ownership.ts: the generated name and this owner uid) is never a bypasser. */
   profileName: string;
+  /** Absent only offline (a profile rendered from a file has no uid): then the generated name and netfence's labels stand in. */
+  profileUid?: string;
   /** The namespace judged. */
   namespace: string;
+  /** Its labels now: the namespace's own pods are admitted by a namespace selector exactly when these match it. Default: only kubernetes.io/metadata.name. */
+  namespaceLabels?: Labels;
   /** The profile's NetworkPolicy for this namespace, as rendered (renderProfile) or as found in the cluster. */
   desired: NetworkPolicy;
   /** Every NetworkPolicy in the namespace (the profile's own and other namespaces' are skipped). */
@@ -86,13 +93,7 @@ const MAX_PEERS_NAMED = 4;
 export function formatBypass(e: BypassEntry): string {
   const field = `${e.direction === "Ingress" ? "ingress" : "egress"}[${e.rule}]`;
   const tail = e.certainty === "Possible" ? ` (possible: ${e.reason ?? "undecided"})` : "";
-  return `${e.policy} ${field}: ${e.allows}${tail}`;
-}
-
-/** The profile a netfence-generated policy belongs to (its netfence.io/profile label), else undefined. */
-export function generatedFor(policy: NetworkPolicy): string | undefined {
-  const labels = policy.metadata.labels ?? {};
-  return labels[LABEL_MANAGED_BY] === MANAGED_BY_VALUE ? labels[LABEL_PROFILE] : undefined;
+  return bounded(`${e.policy} ${field}: ${e.allows}${tail}`, LIMITS.bypassedText);
 }
 
 // ---------------------------------------------------------------------------
@@ -101,8 +102,6 @@ export function generatedFor(policy: NetworkPolicy): string | undefined {
 interface ProfileRule {
   peers: readonly NetworkPolicyPeer[] | undefined;
   ports: RulePorts;
-  /** The peers as atoms when they do not depend on the namespace (no podSelector-only peer). */
-  atoms?: readonly Atom[];
 }
 
 interface ProfileDirection {
@@ -118,7 +117,7 @@ interface CompiledProfile {
   egress?: ProfileDirection;
 }
 
-/** A profile direction in one namespace: its peers resolved (a podSelector alone means this namespace). */
+/** A profile direction in one namespace: its peers resolved against the namespace (name and labels). */
 interface ResolvedDirection {
   rules: readonly { atoms: readonly Atom[]; ports: RulePorts }[];
   cuts: Map<Protocol, number[]>;
@@ -127,10 +126,7 @@ interface ResolvedDirection {
 const compiledBySpec = new WeakMap<NetworkPolicySpec, CompiledProfile>();
 
 function compileDirection(rules: readonly { peers: readonly NetworkPolicyPeer[] | undefined; ports: NetworkPolicyPort[] | undefined }[]): ProfileDirection {
-  const compiled = rules.map((r): ProfileRule => {
-    const sameNamespace = (r.peers ?? []).some((p) => p.ipBlock === undefined && p.namespaceSelector === undefined);
-    return { peers: r.peers, ports: rulePorts(r.ports), ...(sameNamespace ? {} : { atoms: ruleAtoms(r.peers, "") }) };
-  });
+  const compiled = rules.map((r): ProfileRule => ({ peers: r.peers, ports: rulePorts(r.ports) }));
   return { rules: compiled, cuts: cutsOf(compiled.map((r) => r.ports)) };
 }
 
@@ -148,8 +144,9 @@ function compileProfile(desired: NetworkPolicy): CompiledProfile {
   return out;
 }
 
-function resolve(direction: ProfileDirection, namespace: string): ResolvedDirection {
-  return { rules: direction.rules.map((r) => ({ atoms: r.atoms ?? ruleAtoms(r.peers, namespace), ports: r.ports })), cuts: direction.cuts };
+/** The profile's peers in one namespace: which of them admit its own pods depends on its labels. */
+function resolve(direction: ProfileDirection, ns: NamespaceContext): ResolvedDirection {
+  return { rules: direction.rules.map((r) => ({ atoms: ruleAtoms(r.peers, ns), ports: r.ports })), cuts: direction.cuts };
 }
 
 // ---------------------------------------------------------------------------
@@ -159,25 +156,30 @@ type Outcome = { kind: "covered" } | { kind: "certain"; witness: string } | { ki
 const COVERED: Outcome = { kind: "covered" };
 
 function atomOutcome(atom: Atom, peers: readonly Atom[], budget: number): Outcome {
+  if (atom.kind === "unreadable") return { kind: "possible", reason: atom.reason };
   if (atom.kind === "addresses") {
     const blocks = peers.flatMap((p) => (p.kind === "addresses" ? p.intervals : []));
     const left = subtract(atom.intervals, blocks);
     const first = left[0];
     return first === undefined ? COVERED : { kind: "certain", witness: describeAddress(first) };
   }
-  const space = podSpace(atom.peer);
-  if (space === undefined) return COVERED;
-  const others: PodPeer[] = peers.flatMap((p) => (p.kind === "pods" ? [p.peer] : []));
-  const search = findWitness(space, others, budget);
-  if (!search.found) {
-    if (search.exhausted) return COVERED;
-    return { kind: "possible", reason: `${atom.words}: the profile's peers might cover them only together; undecided within ${budget} search steps` };
+  const others: PodPeer[] = peers.flatMap((p) => (p.kind === "pods" ? p.parts : []));
+  let undecided = false;
+  for (const part of atom.parts) {
+    const space = podSpace(part);
+    if (space === undefined) continue;
+    const search = findWitness(space, others, budget);
+    if (!search.found) {
+      undecided ||= !search.exhausted;
+      continue;
+    }
+    const blocks = peers.filter((p) => p.kind === "addresses");
+    if (blocks.length > 0) {
+      return { kind: "possible", reason: `${atom.words}: outside the profile's selectors, admitted by its ipBlock ${blocks.map((b) => b.words).join(", ")} only if their pod IPs fall in it` };
+    }
+    return { kind: "certain", witness: describePodWitness(search.space) };
   }
-  const blocks = peers.filter((p) => p.kind === "addresses");
-  if (blocks.length > 0) {
-    return { kind: "possible", reason: `${atom.words}: outside the profile's selectors, admitted by its ipBlock ${blocks.map((b) => b.words).join(", ")} only if their pod IPs fall in it` };
-  }
-  return { kind: "certain", witness: describePodWitness(search.space) };
+  return undecided ? { kind: "possible", reason: `${atom.words}: the profile's peers might cover them only together; undecided within ${budget} search steps` } : COVERED;
 }
 
 function namedPortReason(piece: PortAtom, names: readonly string[]): string {
@@ -244,10 +246,10 @@ function ruleEntry(
   index: number,
   rule: { peers: readonly NetworkPolicyPeer[] | undefined; ports: readonly NetworkPolicyPort[] | undefined },
   profile: ResolvedDirection,
-  namespace: string,
+  ns: NamespaceContext,
   budget: number,
 ): BypassEntry | undefined {
-  const atoms = ruleAtoms(rule.peers, namespace);
+  const atoms = ruleAtoms(rule.peers, ns);
   const pieces = splitAtoms(portAtoms(rulePorts(rule.ports)), profile.cuts);
   const uncovered: Uncovered[] = [];
   const covers = pieces.map((piece) => pieceCover(piece, profile));
@@ -270,10 +272,10 @@ function ruleEntry(
   const allows = allowsWords(atoms, uncovered, rule.peers === undefined || rule.peers.length === 0);
   const certain = uncovered.find((u) => u.outcome.kind === "certain");
   if (certain && certain.outcome.kind === "certain") {
-    return { policy, direction, rule: index, certainty: "Certain", allows, witness: `${certain.outcome.witness}, ${describePortExample(certain.piece)}` };
+    return { policy, direction, rule: index, certainty: "Certain", allows, witness: bounded(`${certain.outcome.witness}, ${describePortExample(certain.piece)}`, LIMITS.bypassedText) };
   }
   const reasons = [...new Set(uncovered.map((u) => (u.outcome.kind === "possible" ? u.outcome.reason : "")))].filter((r) => r !== "");
-  return { policy, direction, rule: index, certainty: "Possible", allows, reason: reasons.join("; ") };
+  return { policy, direction, rule: index, certainty: "Possible", allows, reason: bounded(reasons.join("; "), LIMITS.bypassedText) };
 }
 
 function byName(a: NetworkPolicy, b: NetworkPolicy): number {
@@ -297,28 +299,28 @@ export function bypassVerdict(input: BypassInput, options: BypassOptions = {}): 
   const budget = options.searchBudget ?? DEFAULT_BUDGET;
   const { namespace, desired } = input;
   const profile = compileProfile(desired);
-  const ownNames = new Set([desired.metadata.name, policyName(input.profileName)]);
-  const ownLabel = profileLabelValue(input.profileName);
+  const own = input.profileUid === undefined ? { name: input.profileName } : { name: input.profileName, uid: input.profileUid };
+  const ns = namespaceContext(namespace, input.namespaceLabels);
   const bypassedBy: BypassEntry[] = [];
   if (profile.isolated === undefined) return { state: "Isolated", bypassedBy };
   const resolved: { ingress?: ResolvedDirection; egress?: ResolvedDirection } = {};
   for (const policy of [...input.policies].sort(byName)) {
-    if ((policy.metadata.namespace ?? namespace) !== namespace || ownNames.has(policy.metadata.name) || generatedFor(policy) === ownLabel) continue;
+    if ((policy.metadata.namespace ?? namespace) !== namespace || ownedBy(policy, own)) continue;
     const selector = policy.spec.podSelector as NetworkPolicySpec["podSelector"] | undefined;
     if (selector === undefined || profile.isolated.andAll(requirementsOf(selector)) === undefined) continue;
     const types = effectivePolicyTypes(policy);
     const key = `${namespace}/${policy.metadata.name}`;
     if (profile.ingress && types.includes("Ingress")) {
-      const ingress = (resolved.ingress ??= resolve(profile.ingress, namespace));
+      const ingress = (resolved.ingress ??= resolve(profile.ingress, ns));
       (policy.spec.ingress ?? []).forEach((r, i) => {
-        const entry = ruleEntry(key, "Ingress", i, { peers: r.from, ports: r.ports }, ingress, namespace, budget);
+        const entry = ruleEntry(key, "Ingress", i, { peers: r.from, ports: r.ports }, ingress, ns, budget);
         if (entry) bypassedBy.push(entry);
       });
     }
     if (profile.egress && types.includes("Egress")) {
-      const egress = (resolved.egress ??= resolve(profile.egress, namespace));
+      const egress = (resolved.egress ??= resolve(profile.egress, ns));
       (policy.spec.egress ?? []).forEach((r, i) => {
-        const entry = ruleEntry(key, "Egress", i, { peers: r.to, ports: r.ports }, egress, namespace, budget);
+        const entry = ruleEntry(key, "Egress", i, { peers: r.to, ports: r.ports }, egress, ns, budget);
         if (entry) bypassedBy.push(entry);
       });
     }

@@ -3,23 +3,36 @@
  * reads them (kubectl style), and what each rule of the policies isolating a
  * pod admits. Pure; the CLI only prints these.
  */
+import { firstFew } from "../lib/first-few.js";
 import { formatIp } from "../k8s/cidr.js";
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from "../k8s/objects.js";
 import { describePortEntry } from "./ports.js";
 import type { Admission, PolicyEntry, ReachabilityIndex, RuleEntry, Verdict } from "./reachability.js";
 
-/** `app=web,tier in (a,b),!legacy` — kubectl's selector syntax; `{}` is "<all>". */
-export function describeSelector(selector: LabelSelector | undefined): string {
+/** How much of a selector a bounded description names: the rest is counted ("… and 75 more values"). */
+export interface DescribeBound {
+  values: number;
+  requirements: number;
+}
+
+/**
+ * `app=web,tier in (a,b),!legacy` — kubectl's selector syntax; `{}` is "<all>".
+ * With a bound (status texts, which a tenant's selector must not overflow),
+ * long value lists and long selectors name their first items and count the rest.
+ */
+export function describeSelector(selector: LabelSelector | undefined, bound?: DescribeBound): string {
   if (selector === undefined) return "<none>";
+  const list = (values: readonly string[]) => (bound ? firstFew(values, bound.values, { separator: ",", and: " … and ", noun: "value" }) : values.join(","));
   const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const req of selector.matchExpressions ?? []) {
-    const values = (req.values ?? []).join(",");
+    const values = list(req.values ?? []);
     if (req.operator === "In") parts.push(`${req.key} in (${values})`);
     else if (req.operator === "NotIn") parts.push(`${req.key} notin (${values})`);
     else if (req.operator === "Exists") parts.push(req.key);
     else parts.push(`!${req.key}`);
   }
-  return parts.length === 0 ? "<all>" : parts.join(",");
+  if (parts.length === 0) return "<all>";
+  return bound ? firstFew(parts, bound.requirements, { separator: ",", and: " … and ", noun: "requirement" }) : parts.join(",");
 }
 
 export function describePeer(peer: NetworkPolicyPeer, policyNamespace: string): string {

@@ -9,9 +9,10 @@
  * per-destination unions of peer bitsets.
  */
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
-import { formatIp, ipBlockContains, parseIp, parseIpBlock, type IpAddress, type IpBlockRange, type Parsed } from "../k8s/cidr.js";
+import { formatIp, ipBlockContains, parseIp, type IpAddress, type IpBlockRange, type Parsed } from "../k8s/cidr.js";
 import type { ContainerPort, LabelSelector, Labels, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, Pod, PolicyType } from "../k8s/objects.js";
 import { isNamedPortEntry, portEntryMatches, resolveTraffic, type ResolvedTraffic, type Traffic } from "./ports.js";
+import { readPeer } from "./peers.js";
 import { Bitset } from "./reach-bitset.js";
 import { matchesSelector } from "./selectors.js";
 
@@ -178,26 +179,24 @@ export function buildIndex(cluster: ClusterState): ReachabilityIndex {
 
   const buildPeer = (peer: NetworkPolicyPeer, index: number, namespace: string, where: string): PeerEntry => {
     const set = new Bitset(size);
-    if (peer.ipBlock !== undefined) {
-      if (peer.podSelector !== undefined || peer.namespaceSelector !== undefined) {
-        warnings.push(`${where}: ipBlock cannot be combined with a selector; only the ipBlock is used`);
-      }
-      const block = parseIpBlock(peer.ipBlock);
-      if (!block.ok) {
-        warnings.push(`${where}.ipBlock.${block.error}; the peer matches nothing`);
+    const meaning = readPeer(peer);
+    switch (meaning.kind) {
+      case "unreadable":
+        warnings.push(`${where}.ipBlock.${meaning.error}; the peer matches nothing`);
+        return { index, peer, pods: set };
+      case "empty":
+        warnings.push(`${where}: a peer needs podSelector, namespaceSelector or ipBlock; this one matches nothing`);
+        return { index, peer, pods: set };
+      case "addresses":
+        if (meaning.withSelector) warnings.push(`${where}: ipBlock cannot be combined with a selector; only the ipBlock is used`);
+        for (const pod of pods) if (pod.ips.some((ip) => ipBlockContains(meaning.block, ip))) set.add(pod.index);
+        return { index, peer, pods: set, ipBlock: meaning.block };
+      case "pods": {
+        const namespaces = meaning.namespaceSelector === "same" ? [namespace] : selectNamespaces(meaning.namespaceSelector);
+        for (const ns of namespaces) for (const i of selectPods(ns, meaning.podSelector)) set.add(i);
         return { index, peer, pods: set };
       }
-      for (const pod of pods) if (pod.ips.some((ip) => ipBlockContains(block.value, ip))) set.add(pod.index);
-      return { index, peer, pods: set, ipBlock: block.value };
     }
-    if (peer.podSelector === undefined && peer.namespaceSelector === undefined) {
-      warnings.push(`${where}: a peer needs podSelector, namespaceSelector or ipBlock; this one matches nothing`);
-      return { index, peer, pods: set };
-    }
-    const namespaces = peer.namespaceSelector === undefined ? [namespace] : selectNamespaces(peer.namespaceSelector);
-    const podSelector = peer.podSelector ?? {};
-    for (const ns of namespaces) for (const i of selectPods(ns, podSelector)) set.add(i);
-    return { index, peer, pods: set };
   };
 
   const buildRules = (

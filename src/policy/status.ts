@@ -1,4 +1,5 @@
 import { LIMITS, NAMESPACE_STATES } from "../api/constants.js";
+import { bounded } from "../lib/bounded.js";
 import { firstFew } from "../lib/first-few.js";
 import { canonicalJson } from "./canonical.js";
 import type { Condition, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
@@ -31,7 +32,17 @@ export function boundNamespaces(entries: readonly NamespaceStatus[], max: number
   const problems = entries.filter((e) => e.state !== "Isolated").sort((a, b) => STATE_ORDER[a.state] - STATE_ORDER[b.state] || byName(a, b));
   const room = max - problems.length;
   const isolated = room > 0 ? sortedByName(entries.filter((e) => e.state === "Isolated")).slice(0, room) : [];
-  return { namespaces: [...problems.slice(0, max), ...isolated], omitted: Math.max(0, entries.length - max) };
+  return { namespaces: [...problems.slice(0, max), ...isolated].map(boundEntry), omitted: Math.max(0, entries.length - max) };
+}
+
+/** One entry within the CRD's limits, however long the texts that reached it: cut with a count, never refused by the API server. */
+function boundEntry(e: NamespaceStatus): NamespaceStatus {
+  const long = (e.message?.length ?? 0) > LIMITS.message || (e.bypassedBy ?? []).length > LIMITS.bypassedBy || (e.bypassedBy ?? []).some((b) => b.length > LIMITS.bypassedText);
+  if (!long) return e;
+  const out: NamespaceStatus = { ...e };
+  if (e.message !== undefined) out.message = bounded(e.message, LIMITS.message);
+  if (e.bypassedBy !== undefined) out.bypassedBy = e.bypassedBy.slice(0, LIMITS.bypassedBy).map((b) => bounded(b, LIMITS.bypassedText));
+  return out;
 }
 
 export interface ReconcileOutcome {
@@ -79,8 +90,11 @@ function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<Namesp
     const example = first?.bypassedBy?.[0] ? ` (${first.bypassedBy[0]})` : "";
     return { ...base, status: "False", reason: "Bypassed", message: `other NetworkPolicies admit more than the profile in ${summarize(selected, "Bypassed")}${example}` };
   }
-  const notInPlace = selected.filter((e) => e.state !== "Isolated").length;
+  const notInPlace = selected.filter((e) => e.state !== "Isolated" && e.state !== "Contested").length;
   if (notInPlace) return { ...base, status: "False", reason: "NotInPlace", message: `${String(notInPlace)} of ${String(selected.length)} selected namespaces do not have the profile's policy in place` };
+  if (counts.Contested) {
+    return { ...base, status: "False", reason: "Contested", message: `the profile's policy is in place in ${summarize(selected, "Contested")}, but another client keeps changing it: netfence restores it with capped backoff, and between restores it may be missing or edited` };
+  }
   return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces` : "no namespace is selected" };
 }
 

@@ -48,14 +48,14 @@ describe("PassMemo", () => {
     expect(summary(memo.plan({ name: "p" }, "u1/1", desired, edited))).toEqual({ apply: ["update b"], unchanged: ["a", "c"], delete: [] });
   });
 
-  it("plans an owned policy of another name in a desired namespace as planChanges does", () => {
+  it("plans a policy labelled for the profile under another name as planChanges does: not the profile's, left alone", () => {
     const memo = new PassMemo();
     const desired = memo.render("p", "u1/1", profile, active, {});
     const renamed = desired.map((p, i) => stored({ ...p, metadata: { ...p.metadata, name: "netfence-old-name" } }, String(10 + i)));
     const owned = [...desired.map((p, i) => stored(p, String(20 + i))), ...renamed];
     memo.plan({ name: "p" }, "u1/1", desired, owned);
     expect(summary(memo.plan({ name: "p" }, "u1/1", desired, owned))).toEqual(summary(planChanges("p", desired, owned)));
-    expect(summary(memo.plan({ name: "p" }, "u1/1", desired, owned)).delete).toEqual(["a", "b", "c"]);
+    expect(summary(memo.plan({ name: "p" }, "u1/1", desired, owned)).delete).toEqual([]);
   });
 
   it("starts over for a new generation", () => {

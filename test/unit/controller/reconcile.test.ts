@@ -67,8 +67,8 @@ class FakeApi implements PolicyWriter {
     const failure = this.injected("create");
     if (failure) return Promise.resolve(failure);
     if (this.store.get(policy.metadata.name, policy.metadata.namespace)) return Promise.resolve(fail("AlreadyExists", false));
-    this.seed(policy);
-    return Promise.resolve({ ok: true });
+    const stored = this.seed(policy);
+    return Promise.resolve({ ok: true, resourceVersion: stored.metadata.resourceVersion ?? "" });
   }
 
   replace(policy: NetworkPolicy, current: NetworkPolicy): Promise<WriteResult> {
@@ -80,8 +80,9 @@ class FakeApi implements PolicyWriter {
     if (live.metadata.resourceVersion !== current.metadata.resourceVersion) return Promise.resolve(fail("Conflict", true));
     const labels = { ...live.metadata.labels, ...policy.metadata.labels };
     const annotations = { ...live.metadata.annotations, ...policy.metadata.annotations };
-    this.store.put({ metadata: { ...live.metadata, labels, annotations, resourceVersion: String(++this.version) }, spec: policy.spec });
-    return Promise.resolve({ ok: true });
+    const resourceVersion = String(++this.version);
+    this.store.put({ metadata: { ...live.metadata, labels, annotations, resourceVersion }, spec: policy.spec });
+    return Promise.resolve({ ok: true, resourceVersion });
   }
 
   dryRun(): Promise<WriteResult> {
@@ -110,9 +111,9 @@ class FakeApi implements PolicyWriter {
     return Promise.resolve(failure ?? { ok: true, value: this.store.get(name, namespace) });
   }
 
-  list(): Promise<ReadResult<NetworkPolicy[]>> {
+  listNamed(name: string): Promise<ReadResult<NetworkPolicy[]>> {
     const failure = this.injected("list");
-    return Promise.resolve(failure ?? { ok: true, value: [...this.store.list()] });
+    return Promise.resolve(failure ?? { ok: true, value: this.store.list().filter((p) => p.metadata.name === name) });
   }
 }
 
@@ -769,3 +770,94 @@ describe("reconcileProfile: a failed finalizer write or cleanup is logged once, 
     expect(w.status()?.conditions?.find((c) => c.type === "Degraded")).toMatchObject({ status: "True", reason: "ApplyFailed", message: "writing failed in a, b; retrying with backoff" });
   });
 });
+
+describe("reconcileProfile: tenant input cannot fool ownership or drift", () => {
+  const COPIED = { [LABEL_MANAGED_BY]: "netfence", [LABEL_PROFILE]: NAME };
+  const impostor = (ns: string): NetworkPolicy => ({ metadata: { name: "looks-generated", namespace: ns, labels: COPIED, ownerReferences: [{ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", name: NAME, uid: UID, controller: true }] }, spec: { podSelector: {}, ingress: [{}] } });
+  const deleting = (spec: Partial<IsolationProfileSpec>): IsolationProfile => ({ ...profile(spec), metadata: { ...profile(spec).metadata, deletionTimestamp: "2026-12-01T00:00:00Z" } });
+
+  it("Orphan detaches a policy whose netfence labels were removed (found by its name and owner uid), and leaves a copy under another name alone", async () => {
+    const w = world();
+    w.api.seed(edit(writtenBy(profile({})), (p) => (p.metadata.labels = {})));
+    w.api.seed(impostor("a"));
+    w.profiles.put(deleting({ deletionPolicy: "Orphan" }));
+    await w.pass();
+    expect(w.api.writes).toEqual(["detach a/netfence-p"]);
+    expect(w.api.store.get(POLICY, "a")?.metadata.ownerReferences).toEqual([]);
+  });
+
+  it("Delete removes only the profile's own object, never a policy that copied its labels and owner", async () => {
+    const w = world();
+    w.api.seed(writtenBy(profile({})));
+    w.api.seed(impostor("b"));
+    w.profiles.put(deleting({}));
+    await w.pass();
+    expect(w.api.writes).toEqual(["delete a/netfence-p"]);
+    expect(w.api.store.get("looks-generated", "b")).toBeDefined();
+  });
+
+  it("a copied-label policy in a namespace no longer selected is not deleted as the profile's", async () => {
+    const w = world();
+    w.profiles.put(profile({ namespaces: { names: ["a"] } }));
+    w.api.seed(impostor("b"));
+    await w.pass();
+    expect(w.api.writes).toEqual(["create a/netfence-p"]);
+  });
+
+  it("a tenant policy with copied labels in a selected namespace makes it Bypassed, named", async () => {
+    const w = world();
+    w.profiles.put(profile({}));
+    w.api.seed(impostor("a"));
+    await w.pass();
+    const entry = w.status()?.namespaces?.find((n) => n.name === "a");
+    expect(entry?.state).toBe("Bypassed");
+    expect(entry?.bypassedBy?.[0]).toMatch(/^a\/looks-generated ingress\[0\]/);
+  });
+
+  it("re-applying an object netfence wrote for an earlier generation (its stamp still valid) is drift: counted, an event, restored", async () => {
+    const w = world();
+    const first = profile({ preset: "deny-ingress" });
+    w.profiles.put(first);
+    await w.pass();
+    const second = { ...profile({ preset: "allow-same-namespace" }, 2), status: w.status() };
+    w.profiles.put(second);
+    await w.pass();
+    expect(w.heals.count).toBe(0);
+    // A backup restore or a GitOps tool that captured the first object puts it back.
+    const old = w.api.store.get(POLICY, "a");
+    if (!old) throw new Error("no policy");
+    w.api.store.put({ ...writtenBy(first), metadata: { ...old.metadata, annotations: writtenBy(first).metadata.annotations, resourceVersion: "999" } });
+    await w.pass();
+    expect(w.heals.count).toBe(1);
+    expect(w.events.filter((e) => e.includes("DriftHealed"))).toHaveLength(1);
+    expect(w.api.store.get(POLICY, "a")?.spec).toEqual(rendered(second).spec);
+  });
+
+  it("a profile change rewrites netfence's own object without counting drift", async () => {
+    const w = world();
+    w.profiles.put(profile({ preset: "deny-ingress" }));
+    await w.pass();
+    w.profiles.put({ ...profile({ preset: "allow-same-namespace" }, 2), status: w.status() });
+    await w.pass();
+    expect({ heals: w.heals.count, writes: w.api.writes }).toEqual({ heals: 0, writes: ["create a/netfence-p", "replace a/netfence-p"] });
+  });
+});
+
+describe("reconcileProfile: a contested namespace is described as in place", () => {
+  it("the Isolated condition says the policy is contested, not that it is missing", async () => {
+    const w = world();
+    let clock = 0;
+    w.deps.contest = new DriftContest({ now: () => clock });
+    w.profiles.put(profile({}));
+    await w.pass();
+    for (let i = 0; i < 3; i++) {
+      clock += 100;
+      w.api.store.items.delete(`a/${POLICY}`);
+      await w.pass();
+    }
+    const isolated = w.status()?.conditions?.find((c) => c.type === "Isolated");
+    expect(isolated).toMatchObject({ status: "False", reason: "Contested" });
+    expect(isolated?.message).not.toMatch(/do not have the profile's policy in place/);
+  });
+});
+

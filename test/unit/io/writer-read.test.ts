@@ -33,6 +33,6 @@ describe("KubePolicyWriter reads", () => {
     ["no items as an empty list", () => ({ kind: "NetworkPolicyList" }), { ok: true, value: [] }],
     ["a failure when an item is not a NetworkPolicy", () => ({ items: [policy, { metadata: {} }] }), { ok: false, kind: "Unknown", retryable: false, namespaceGone: false, message: "GET /apis/networking.k8s.io/v1/networkpolicies: the response is not a list of NetworkPolicies" }],
   ])("a list: %s", async (_name, answer, expected) => {
-    await expect(new KubePolicyWriter(new Canned(answer)).list("a=b")).resolves.toEqual(expected);
+    await expect(new KubePolicyWriter(new Canned(answer)).listNamed("netfence-p")).resolves.toEqual(expected);
   });
 });

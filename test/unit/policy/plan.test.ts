@@ -1,8 +1,9 @@
 import { describe, expect, it } from "@jest/globals";
 import type { NetworkPolicy, NetworkPolicyPeer } from "../../../src/k8s/objects.js";
 import { specHash } from "../../../src/policy/hash.js";
-import { profileLabelValue } from "../../../src/policy/naming.js";
-import { isControlledBy, isOwnedBy, planChanges, type Plan } from "../../../src/policy/plan.js";
+import { policyName, profileLabelValue } from "../../../src/policy/naming.js";
+import { planChanges, type Plan } from "../../../src/policy/plan.js";
+import { ownedBy } from "../../../src/policy/ownership.js";
 
 const LABELS = (profile: string): Record<string, string> => ({ "app.kubernetes.io/managed-by": "netfence", "netfence.io/profile": profile });
 const OWNER = [{ apiVersion: "netfence.io/v1alpha1", kind: "IsolationProfile", name: "p", uid: "u1", controller: true, blockOwnerDeletion: false }];
@@ -120,29 +121,21 @@ describe("planChanges", () => {
   });
 });
 
-describe("isControlledBy", () => {
-  it.each<[string, NetworkPolicy, boolean]>([
-    ["the owner reference to this profile object", policy("a"), true],
-    ["the owner reference with every label stripped", policy("a", { labels: null }), true],
-    ["labels but no owner reference", policy("a", { owner: false }), false],
-  ])("%s", (_name, p, expected) => {
-    expect(isControlledBy(p, { name: "p", uid: "u1" })).toBe(expected);
-    expect(isControlledBy(p, { name: "p", uid: "u2" })).toBe(false);
-  });
-});
-
-describe("isOwnedBy", () => {
+describe("ownedBy: the generated name and the owner uid, never labels alone", () => {
   it.each<[string, NetworkPolicy, string, string | undefined, boolean]>([
-    ["labels for this profile", policy("a"), "p", undefined, true],
-    ["labels for another profile", policy("a", { labels: LABELS("q") }), "p", undefined, false],
-    ["the profile label without managed-by", policy("a", { labels: { "netfence.io/profile": "p" } }), "p", undefined, false],
-    ["no labels", policy("a", { labels: null }), "p", undefined, false],
-    ["labels and the owner uid", policy("a"), "p", "u1", true],
+    ["the owner reference to this profile object", policy("a"), "p", "u1", true],
+    ["the owner reference with every label stripped", policy("a", { labels: null }), "p", "u1", true],
     ["labels but another owner uid (a recreated profile)", policy("a"), "p", "u2", false],
     ["labels but no owner reference, uid asked", policy("a", { owner: false }), "p", "u1", false],
-    ["a long profile name by its shortened label value", policy("a", { labels: LABELS(profileLabelValue("l".repeat(70))) }), "l".repeat(70), undefined, true],
-    ["a long profile name by its full name (not a valid label value)", policy("a", { labels: LABELS("l".repeat(70)) }), "l".repeat(70), undefined, false],
+    ["the owner reference and labels under another name (copied)", policy("a", { name: "copy" }), "p", "u1", false],
+    ["offline (no uid): labels for this profile at the generated name", policy("a", { owner: false }), "p", undefined, true],
+    ["offline: labels for this profile under another name", policy("a", { name: "copy", owner: false }), "p", undefined, false],
+    ["offline: labels for another profile", policy("a", { labels: LABELS("q") }), "p", undefined, false],
+    ["offline: the profile label without managed-by", policy("a", { labels: { "netfence.io/profile": "p" } }), "p", undefined, false],
+    ["offline: no labels", policy("a", { labels: null }), "p", undefined, false],
+    ["offline: a long profile name by its shortened label value", policy("a", { name: policyName("l".repeat(70)), labels: LABELS(profileLabelValue("l".repeat(70))) }), "l".repeat(70), undefined, true],
+    ["offline: a long profile name by its full name (not a valid label value)", policy("a", { name: policyName("l".repeat(70)), labels: LABELS("l".repeat(70)) }), "l".repeat(70), undefined, false],
   ])("%s", (_name, p, profile, uid, expected) => {
-    expect(isOwnedBy(p, profile, uid)).toBe(expected);
+    expect(ownedBy(p, uid === undefined ? { name: profile } : { name: profile, uid })).toBe(expected);
   });
 });

@@ -113,3 +113,19 @@ describe("sameJson", () => {
     expect(sameJson(a, b)).toBe(expected);
   });
 });
+
+describe("computeStatus: bounded whatever tenants write", () => {
+  it("100 namespaces with every bypassedBy item at its longest stay well under the 1.5 MiB object limit", () => {
+    const item = "x".repeat(10_000);
+    const entries = Array.from({ length: 100 }, (_, i): NamespaceStatus => ({ name: `ns-${String(i)}`, state: "Bypassed", policy: "netfence-p", message: "m".repeat(5000), bypassedBy: Array.from({ length: 50 }, () => item) }));
+    const status = computeStatus(undefined, outcome(entries), T0);
+    const size = Buffer.byteLength(JSON.stringify(status));
+    expect(size).toBeLessThan(600 * 1024);
+    for (const e of status.namespaces ?? []) {
+      expect(e.bypassedBy?.length ?? 0).toBeLessThanOrEqual(8);
+      for (const b of e.bypassedBy ?? []) expect(b.length).toBeLessThanOrEqual(1024);
+      expect(e.message?.length ?? 0).toBeLessThanOrEqual(1024);
+    }
+  });
+});
+
