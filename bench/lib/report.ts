@@ -1,6 +1,6 @@
 /** Tables, progress lines and small statistics for the benchmark output. */
 
-/** The figures the issues ask for, first in the default run's combined JSON line (README lists them). */
+/** The figures the issues ask for, first in the default run's combined JSON line (docs/benchmarks.md lists them). */
 export const HEADLINE = [
   "converge_2000_ratio",
   "converge_10000_ratio",

@@ -20,7 +20,8 @@ import { OperatorProcess } from "../controlplane/operator.js";
 import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type Probe, type State, type Step } from "./walkthrough.js";
 import { addManifestPods } from "../dataplane/cluster.js";
 import { DataPlane } from "../dataplane/dataplane.js";
-import { disagreements, formatSideBySide, measure, packetSupport, type Measured } from "./packets.js";
+import { disagreements, formatSideBySide, measure, packetSupport, type Measured, type PacketSupport } from "./packets.js";
+import { noPacketsNotice, packetsFailedNotice, predictedCheckLines, predictedGrid, summaryLines, type ProtocolCheck } from "./labels.js";
 
 export interface DemoOptions {
   /** The repository root: fixtures, samples, the CRD and bin/netfence.js are read from here. */
@@ -73,7 +74,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
 
     await installCrd(kubectl, options.root);
     signal.throwIfAborted();
-    packets = options.packets ? await startPackets(plane.kubeconfigPath, print, progress) : undefined;
+    packets = await startPackets(options.packets === true, plane.kubeconfigPath, print, progress, signal);
     signal.throwIfAborted();
     await createCluster(kubectl, options.root, print, packets);
     signal.throwIfAborted();
@@ -93,8 +94,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (state.sample) previous = await profileName(options.root, state.sample);
     }
     const walkSeconds = seconds(t1);
-    print(`walkthrough reproduced: ${String(matched)}/${String(STATES.length)} states match`);
-    if (packets) print(`walkthrough reproduced with real packets: ${String(packetMatched)}/${String(STATES.length)} states`);
+    for (const line of summaryLines(STATES.length, matched, packets ? packetMatched : undefined)) print(line);
     progress(`demo took ${walkSeconds.toFixed(1)}s after the control plane was up (control plane: ${controlPlaneSeconds.toFixed(1)}s)`);
     return { statesMatched: matched, states: STATES.length, ...(packets ? { packetStatesMatched: packetMatched } : {}), walkSeconds, controlPlaneSeconds };
   } finally {
@@ -115,11 +115,33 @@ interface PodStatus {
   podIPs?: { ip: string }[];
 }
 
-/** The real data plane when the machine allows it; otherwise one line saying why. */
-async function startPackets(kubeconfig: string, print: (text: string) => void, progress: (text: string) => void): Promise<DataPlane | undefined> {
-  const support = await packetSupport();
+/** How long the demo waits for another netfence data plane (one per machine) to stop before it goes on without packets. */
+const BUSY_WAIT_MS = 5 * 60_000;
+
+/** What packetSupport() says, once the machine is free: another run's data plane (a test, another demo) is waited for, up to BUSY_WAIT_MS. */
+async function machineWhenFree(progress: (text: string) => void, signal: AbortSignal): Promise<PacketSupport> {
+  const deadline = Date.now() + BUSY_WAIT_MS;
+  let support = await packetSupport();
+  if (!support.ok && support.busyPid !== undefined) {
+    progress(`waiting for the other netfence data plane (pid ${String(support.busyPid)}) to stop, up to ${String(BUSY_WAIT_MS / 60_000)} min (one per machine); Ctrl-C to stop`);
+  }
+  while (!support.ok && support.busyPid !== undefined && Date.now() < deadline) {
+    signal.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 1000));
+    support = await packetSupport();
+  }
+  return support;
+}
+
+/** The real data plane when asked for and the machine allows it; otherwise one line saying why no packet is sent. */
+async function startPackets(enabled: boolean, kubeconfig: string, print: (text: string) => void, progress: (text: string) => void, signal: AbortSignal): Promise<DataPlane | undefined> {
+  if (!enabled) {
+    print(`${noPacketsNotice("--predicted-only")}\n`);
+    return undefined;
+  }
+  const support = await machineWhenFree(progress, signal);
   if (!support.ok) {
-    print(`Real packets: not on this machine (${support.reason}); showing netfence's predicted grids only.\n`);
+    print(`${noPacketsNotice(support.reason)}\n`);
     return undefined;
   }
   progress("starting the data plane: Calico felix and the pods as network namespaces");
@@ -128,7 +150,7 @@ async function startPackets(kubeconfig: string, print: (text: string) => void, p
     print(`Real packets: Calico felix v3.31.0 (pid ${String(plane.felixPid)}) enforces the policies; pods are network namespaces on ${plane.podCidr} (blackholed)\n`);
     return plane;
   } catch (err) {
-    print(`Real packets: the data plane did not start (${err instanceof Error ? err.message.split("\n")[0] ?? "" : String(err)}); showing netfence's predicted grids only.\n`);
+    print(`${packetsFailedNotice(err instanceof Error ? (err.message.split("\n")[0] ?? "") : String(err))}\n`);
     return undefined;
   }
 }
@@ -222,15 +244,13 @@ async function walkStep(step: Step, ctx: WalkContext): Promise<StateResult> {
   const tcp = await computeMatrix({ ...request, traffic: { protocol: "TCP", port: "80" } });
   print(`$ netfence matrix -n ${NAMESPACES.join(",")} --protocol ICMP   # ${step.caption}`);
   const packets = ctx.packets ? await measureStep(ctx.packets, icmp.matrix, tcp.matrix, probes, print) : false;
-  if (!ctx.packets) print(formatTable(icmp.matrix));
-  const results = [
-    { protocol: "ICMP (ping)", ...compare(matrixCells(icmp.matrix), probes, "ICMP") },
+  if (!ctx.packets) print(predictedGrid(formatTable(icmp.matrix)));
+  const checks: ProtocolCheck[] = [
+    { protocol: "ICMP", ...compare(matrixCells(icmp.matrix), probes, "ICMP") },
     { protocol: "TCP/80", ...compare(matrixCells(tcp.matrix), probes, "TCP") },
   ];
-  const ok = results.every((r) => r.mismatches.length === 0 && r.total > 0);
-  print(results.map((r) => `${r.mismatches.length === 0 ? "✓" : "✗"} ${r.protocol}: ${String(r.matched)}/${String(r.total)} probes as in the walkthrough`).join("   "));
-  for (const r of results) for (const m of r.mismatches) print(`  ✗ ${r.protocol} ${m}`);
-  return { predicted: ok, packets };
+  for (const line of predictedCheckLines(checks)) print(line);
+  return { predicted: checks.every((c) => c.mismatches.length === 0 && c.total > 0), packets };
 }
 
 /** Waits until felix enforces what was written, probes every pair (ping, TCP/80), prints both grids; true when the packets match the walkthrough. */

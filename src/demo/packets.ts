@@ -10,7 +10,8 @@ import { readRecord } from "../dataplane/record.js";
 import type { MatrixCell } from "../policy/reachability.js";
 import type { Felix } from "../dataplane/binary.js";
 
-export type PacketSupport = { ok: true; felix: Felix } | { ok: false; reason: string };
+/** `busyPid`: the machine could, but another netfence data plane (that process) holds it now. */
+export type PacketSupport = { ok: true; felix: Felix } | { ok: false; reason: string; busyPid?: number };
 
 /** What the machine itself offers: root with CAP_NET_ADMIN, the tools and a felix build (builds nothing). */
 export async function machineSupport(): Promise<PacketSupport> {
@@ -29,7 +30,7 @@ export async function packetSupport(): Promise<PacketSupport> {
   if (active && active.pid !== process.pid) {
     try {
       process.kill(active.pid, 0);
-      return { ok: false, reason: `another netfence data plane runs on this machine (pid ${String(active.pid)})` };
+      return { ok: false, reason: `another netfence data plane runs on this machine (pid ${String(active.pid)})`, busyPid: active.pid };
     } catch {
       // a crashed run: the data plane sweeps it at start
     }

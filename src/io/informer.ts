@@ -1,7 +1,7 @@
 /**
  * A resilient informer: a local cache of one resource kept current by
  * list + watch, on client-node 1.4.0's `Watch`, with the pitfalls of its
- * `ListWatch` handled (see the notes in the README's operator section).
+ * `ListWatch` handled (see the design notes in docs/development.md).
  *
  * - Restarts after ANY error (1.4.0's ListWatch stops for good on everything but
  *   410) with exponential backoff and jitter, counting restarts. Each (re)start is

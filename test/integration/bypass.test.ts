@@ -106,7 +106,7 @@ describe("a tenant policy that bypasses a profile", () => {
     expect(after).toMatch(new RegExp(`^Profile ${name} \\(${ns}/[^;]+; podSelector app=web; isolates Ingress\\): Isolated$`, "m"));
     expect(after).toContain(`nothing beyond the profile from: ${ns}/only-db`);
     expect(after).not.toContain("allow-all");
-    // A transcript for the README and the issue, as a user sees it (copied from the CI log).
+    // A transcript for the docs and the issue, as a user sees it (copied from the CI log).
     const transcript = [`$ kubectl get isop ${name}`, table, `$ netfence explain --namespace ${ns}`, explained, `$ kubectl delete networkpolicy allow-all -n ${ns}`, `$ kubectl get isop ${name}`, tableAfter, `$ netfence explain --namespace ${ns}`, after];
     console.log(transcript.map((t) => t.trimEnd()).join("\n"));
     await eventually(async () => ((await eventReasons(name)).some((e) => e.startsWith("BypassCleared: ")) ? true : undefined), "a BypassCleared event");

@@ -5,6 +5,8 @@
  * the machine allows the real data plane (root with CAP_NET_ADMIN, felix
  * built, as in CI), every grid must also be measured with packets and agree:
  * the demo then ends with "walkthrough reproduced with real packets: 5/5 states".
+ * Where no packet is sent (here: --predicted-only), it says so once and no line
+ * claims a ping: grids and checks say "predicted".
  * The data plane is one per machine, so this file takes turns with
  * dataplane.test.ts (dataplane/machine-lock.ts).
  */
@@ -42,6 +44,9 @@ function measuredByState(stdout: string): Record<string, string[]> {
   return byState;
 }
 
+const PREDICTED_AGREED = "✓ predicted ICMP: 12/12 pairs as in the walkthrough   ✓ predicted TCP/80: 12/12 pairs as in the walkthrough";
+const PREDICTED_SUMMARY = "walkthrough reproduced in netfence's prediction: 5/5 states match";
+const NO_PACKETS = "no packet is sent: every grid and check below is predicted by netfence from the NetworkPolicies the operator wrote.";
 const PING_AGREED = "✓ real packets, ping (ICMP echo): 12/12 pairs as predicted, 12/12 as in the walkthrough";
 const TCP_AGREED = "✓ real packets, TCP/80: 12/12 pairs as predicted, 12/12 as in the walkthrough";
 
@@ -68,7 +73,7 @@ describe("netfence demo", () => {
     const walk = /demo took ([\d.]+)s after the control plane was up/.exec(stderr);
     process.stderr.write(`[demo] ${walk?.[0] ?? "no timing line"}; whole run ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
 
-    expect(stdout).toContain("walkthrough reproduced: 5/5 states match");
+    expect(stdout).toContain(PREDICTED_SUMMARY);
     const lines = stdout.trimEnd().split("\n");
     if (packets.ok) {
       expect(lines.find((l) => l.startsWith("Real packets:"))).toMatch(/^Real packets: Calico felix v3\.31\.0 \(pid \d+\) enforces the policies/);
@@ -77,15 +82,28 @@ describe("netfence demo", () => {
       expect(lines.filter((l) => l.startsWith("  ! "))).toEqual([]);
       expect(lines.at(-1)).toBe("walkthrough reproduced with real packets: 5/5 states");
     } else {
-      expect(lines.find((l) => l.startsWith("Real packets:"))).toBe(`Real packets: not on this machine (${packets.why}); showing netfence's predicted grids only.`);
-      expect(lines.at(-1)).toBe("walkthrough reproduced: 5/5 states match");
+      expect(lines.find((l) => l.startsWith("Real packets:"))).toBe(`Real packets: not on this machine (${packets.why}); ${NO_PACKETS}`);
+      expect(lines.filter((l) => /ping/i.test(l))).toEqual([]);
+      expect(lines.at(-1)).toBe(PREDICTED_SUMMARY);
     }
     // Six grids: s1–s5 plus s5 after labelling nginx3, each with both protocols as in the walkthrough.
-    const verdicts = stdout.split("\n").filter((l) => l.includes("probes as in the walkthrough"));
-    expect(verdicts).toEqual(Array(6).fill("✓ ICMP (ping): 12/12 probes as in the walkthrough   ✓ TCP/80: 12/12 probes as in the walkthrough"));
+    const verdicts = lines.filter((l) => l.includes("pairs as in the walkthrough") && !l.includes("real packets"));
+    expect(verdicts).toEqual(Array(6).fill(PREDICTED_AGREED));
     for (const name of ["s2-deny-ingress", "s3-deny-all", "s4-ipblock-except", "s5-same-namespace-label"]) {
       expect(stdout).toMatch(new RegExp(`^walkthrough-${name}\\s+\\S+\\s+Enforce\\s+1\\s+1\\s+0\\s+True\\s`, "m"));
     }
+  }, 320_000);
+
+  it("without packets (--predicted-only) says so once, labels every grid and check predicted, and never says ping", async () => {
+    const { stdout } = await run(process.execPath, [BIN, "demo", "--predicted-only"], { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 });
+    const lines = stdout.trimEnd().split("\n");
+    expect(lines.filter((l) => l.startsWith("Real packets:"))).toEqual([`Real packets: not on this machine (--predicted-only); ${NO_PACKETS}`]);
+    expect(lines.filter((l) => /ping/i.test(l))).toEqual([]);
+    expect(lines.filter((l) => l.includes("real packets"))).toEqual([]);
+    // Each of the six grids is printed as the prediction, each followed by its predicted check.
+    expect(lines.filter((l) => /^(predicted )?ICMP — rows: from, columns: to$/.test(l))).toEqual(Array(6).fill("predicted ICMP — rows: from, columns: to"));
+    expect(lines.filter((l) => l.includes("pairs as in the walkthrough"))).toEqual(Array(6).fill(PREDICTED_AGREED));
+    expect(lines.at(-1)).toBe(PREDICTED_SUMMARY);
   }, 320_000);
 
   it("cleans up on Ctrl-C: exits 130 and stops the operator, the control plane and (with real packets) the data plane", async () => {

@@ -4,10 +4,10 @@ import { operatorNamespace, parseDuration, parseLabelSelector, runCommand, toRun
 import { parseAddr } from "../../../src/observability/http.js";
 
 describe("netfence run flags", () => {
-  it("defaults match the values the README documents", () => {
+  it("defaults match the values docs/reference.md documents", () => {
     // The flag table of "The operator: `netfence run`": | `--a`, `--b` | 1, 2 | meaning |
-    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
-    const table = readme.slice(readme.indexOf("## The operator: `netfence run`"), readme.indexOf("How it works, in one pass per profile"));
+    const reference = readFileSync(new URL("../../../docs/reference.md", import.meta.url), "utf8");
+    const table = reference.slice(reference.indexOf("## The operator: `netfence run`"), reference.indexOf("How it works, in one pass per profile"));
     const documented: Record<string, string> = {};
     for (const [, flags = "", defaults = ""] of table.matchAll(/^\| (`--[^|]+) \| ([^|]+) \|/gm)) {
       const names = [...flags.matchAll(/`--([a-z-]+)`/g)].map((m) => m[1] ?? "");

@@ -47,10 +47,10 @@ describe("the work queue on /metrics", () => {
   });
 });
 
-describe("README's metrics table", () => {
+describe("the metrics table of docs/reference.md", () => {
   it("has a row for every metric netfence registers beside prom-client's process metrics", () => {
-    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
-    const table = readme.slice(readme.indexOf("### Metrics"), readme.indexOf("## Status"));
+    const reference = readFileSync(new URL("../../../docs/reference.md", import.meta.url), "utf8");
+    const table = reference.slice(reference.indexOf("## Metrics"), reference.indexOf("## Events"));
     const documented = [...table.matchAll(/^\| `(netfence_[a-z_]+)[`{]/gm)].map((m) => m[1]);
     const registered = new Metrics().registry
       .getMetricsAsArray()
