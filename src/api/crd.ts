@@ -191,8 +191,7 @@ const status: JSONSchemaProps = {
         },
       }),
       // Atomic: netfence is its only writer, so per-entry field ownership buys nothing, and the API server's
-      // managed-fields work for a map list made every status write slower (measured: p50 15.5 → 9.8 ms, p90 61 → 36 ms
-      // for 20 entries, interleaved on the local control plane); a tenant's change reaches the status only after it.
+      // managed-fields work for a map list slows every status write (docs/benchmarks.md).
       "x-kubernetes-list-type": "atomic",
     },
     namespacesOmitted: { type: "integer", format: "int32", description: "Namespaces left out of status.namespaces." },

@@ -1,11 +1,11 @@
 /**
  * What one profile's passes can reuse while its generation stays the same:
  * the policy rendered for each namespace, and which owned policies (at which
- * resourceVersion) were already found up to date. Measured (bench newns, 2,200
- * selected namespaces): rendering every namespace again cost ~180 ms and
- * re-hashing every existing policy in the plan ~120 ms per pass, and a pass
- * runs for every new namespace (twice: the namespace, then our own policy's
- * echo), so new-namespace latency was p50 ~490 ms, p99 ~1.2 s.
+ * resourceVersion) were already found up to date. A pass runs for every new
+ * namespace (twice: the namespace, then our own policy's echo), so rendering
+ * and re-hashing every selected namespace again each time made a new
+ * namespace's isolation wait on the size of the whole selection
+ * (docs/benchmarks.md has the figures).
  *
  * Level-triggered still: anything that changes a policy changes its
  * resourceVersion and it is planned again in full; a new generation starts over.
@@ -20,8 +20,8 @@ interface Entry {
   rendered: Map<string, NetworkPolicy>;
   /**
    * Cached policy objects found up to date → their resourceVersion then. Keyed
-   * by the object, not "namespace/name": a pass over 10,000 namespaces spent
-   * ~45 ms building and hashing those key strings (CPU profile of one pass).
+   * by the object, not "namespace/name": building and hashing those key
+   * strings was a visible part of a large pass (CPU profile).
    */
   verified: WeakMap<NetworkPolicy, string>;
 }

@@ -66,9 +66,8 @@ export async function requestJson(kc: KubeConfig, method: string, path: string, 
 /**
  * Plain-JSON requests on ONE keep-alive agent. client-node 1.4 (and
  * requestJson) build a new https.Agent per call, so every write paid a TLS
- * handshake: measured on the local control plane (2 cores), ~13 ms per
- * request and at most ~90 requests/s with 48 in flight, against ~660/s on a
- * kept-alive connection pool. Credentials are applied per request (a token in
+ * handshake, which bounded the write rate (docs/benchmarks.md has the
+ * figures). Credentials are applied per request (a token in
  * the headers may rotate); the client certificate and CA go into the shared
  * agent once.
  */

@@ -15,8 +15,7 @@
  * - The watch loop is ours too: a watch the server ends (timeoutSeconds) resumes
  *   from the last resourceVersion seen (bookmarks included); a 410 lists again.
  *   ListWatch would keep a second cache of every object it ever saw as served,
- *   next to this one's transformed copy (bench memory: 20,000 watched pods kept
- *   twice).
+ *   next to this one's transformed copy (every watched object kept twice).
  * - `synced()` turns true after the first successful list. `start()` has a
  *   deadline; the watch path carries `timeoutSeconds` + `allowWatchBookmarks`; a
  *   watchdog restarts a watch that has shown no sign of life (connect, event or
@@ -211,8 +210,7 @@ function keyOf(obj: ObjectWithMeta): [string, string] {
 
 /**
  * Drops metadata.managedFields, in place: nothing netfence decides reads it,
- * and it was most of the memory. Measured (bench memory: 10,000 namespaces, 10,000 policies, 20,000
- * pods): 475 MiB RSS, 353 MiB heap with managedFields kept.
+ * and it was most of the cache's memory (docs/benchmarks.md).
  */
 function slim<O>(obj: O): O {
   const metadata = (obj as { metadata?: { managedFields?: unknown } } | undefined)?.metadata;
@@ -266,8 +264,8 @@ class ResilientInformer<T extends ObjectWithMeta> implements Informer<T> {
   private readonly cache = new Map<string, Map<string, T>>();
   /**
    * Array snapshots handed out by list() and byNamespace(), dropped on change.
-   * A pass over 10,000 namespaces read every namespace and policy, and every
-   * namespace's pods, as fresh arrays: ~4 MiB of garbage per pass.
+   * Without them a pass read every namespace and policy, and every namespace's
+   * pods, as fresh arrays: garbage in proportion to the cluster, every pass.
    */
   private everything: readonly T[] | undefined;
   private readonly perNamespace = new Map<string, readonly T[]>();

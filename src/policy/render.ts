@@ -91,9 +91,8 @@ export function renderSpec(spec: ParsedSpec, opts: RenderOptions = {}): NetworkP
 /**
  * One NetworkPolicy per namespace the profile selects, in namespace order.
  * The spec, labels, annotations and owner references do not depend on the
- * namespace, so every policy shares one frozen copy of them: a profile over
- * 10,000 namespaces kept ~150,000 objects (a spec clone and its hash per
- * namespace) where ~20,000 do, and renders without hashing 10,000 times.
+ * namespace, so every policy shares one frozen copy of them: no spec clone
+ * and no hash per namespace (docs/benchmarks.md has the figures).
  */
 export function renderProfile(profile: ParsedProfile, namespaces: readonly Namespace[], opts: RenderOptions = {}): NetworkPolicy[] {
   const { name, uid } = profile.metadata;
