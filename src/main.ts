@@ -14,6 +14,7 @@ import { VerdictMemo } from "./controller/verdicts.js";
 import { PassMemo } from "./controller/memo.js";
 import { TokenBucket } from "./lib/ratelimit.js";
 import { reconcileProfile, type ReconcileDeps } from "./controller/reconcile.js";
+import { forgetProfile } from "./controller/deps.js";
 import { createInformer, keepIdentityAndLabels, shareParts, type Informer, type ObjectWithMeta } from "./io/informer.js";
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
@@ -206,9 +207,7 @@ export async function run(config: RunConfig): Promise<number> {
     onNamespaceSeen: (ns) => metrics.namespaceSeen(ns),
     onNamespaceGone: (ns) => metrics.namespaceGone(ns),
     onProfileDeleted: (p) => {
-      deps.memo?.forget(p.metadata.name);
-      deps.inPlace.forget(p.metadata.uid ?? "");
-      deps.verdicts.forget(p.metadata.name);
+      forgetProfile(deps, p);
       metrics.forgetProfile(p.metadata.name);
     },
     synced: () => caches.namespaces.synced(),

@@ -5,19 +5,16 @@
  * policies no longer selected deleted.
  */
 import type { IsolationProfile, NamespaceStatus } from "../api/types.js";
-import type { NetworkPolicy } from "../k8s/objects.js";
 import { firstFew } from "../lib/first-few.js";
 import { pool } from "../lib/pool.js";
-import { policyName } from "../policy/naming.js";
 import { planOne, type DriftKind, type Plan, type PlannedWrite } from "../policy/plan.js";
-import { refOf, type ReconcileDeps } from "./deps.js";
+import { memoryKey, refOf, type ReconcileDeps } from "./deps.js";
 import { TRANSITION } from "./judge.js";
 import type { WriteFailure } from "./ports.js";
 
 export type SetState = (namespace: string, state: NamespaceStatus["state"], extra?: Partial<NamespaceStatus>) => void;
 
 export const policies = (n: number) => `${String(n)} NetworkPolic${n === 1 ? "y" : "ies"}`;
-const key = (p: NetworkPolicy) => `${p.metadata.namespace ?? ""}/${p.metadata.name}`;
 
 /** A write that landed (what was written, possibly re-planned after a re-read), a conflict, or a failure. */
 type Written = { ok: true; wrote?: PlannedWrite } | { ok: false; conflict: string } | { ok: false; failure: WriteFailure };
@@ -71,9 +68,11 @@ export async function execute(
   const contested = new Set<string>();
   const waits: number[] = [];
   const contest = deps.contest;
+  const memory = memoryKey(profile);
+  const streak = (namespace: string) => `${memory}/${namespace}`;
   await pool(plan.apply, deps.writeConcurrency, async (planned) => {
     const namespace = planned.policy.metadata.namespace ?? "";
-    const k = key(planned.policy);
+    const k = streak(namespace);
     if (contest && planned.drift) {
       const wait = contest.wait(k);
       if (wait > 0) {
@@ -104,10 +103,9 @@ export async function execute(
   });
   if (contest) {
     const contestedNow = new Set(contest.contestedKeys());
-    if (contestedNow.size) for (const p of plan.unchanged) if (contestedNow.has(key(p))) contested.add(p.metadata.namespace ?? "");
-    const generated = policyName(profile.metadata.name);
+    if (contestedNow.size) for (const p of plan.unchanged) if (contestedNow.has(streak(p.metadata.namespace ?? ""))) contested.add(p.metadata.namespace ?? "");
     for (const ns of contested) {
-      const quiet = contest.quietIn(`${ns}/${generated}`);
+      const quiet = contest.quietIn(streak(ns));
       if (quiet !== undefined) waits.push(quiet);
     }
   }

@@ -97,6 +97,11 @@ export class DriftContest {
     return [...this.streaks.keys()].filter((key) => this.contested(key));
   }
 
+  /** Drops the streaks of one profile (keys `<prefix>/…`). */
+  forget(prefix: string): void {
+    for (const key of this.streaks.keys()) if (key.startsWith(`${prefix}/`)) this.streaks.delete(key);
+  }
+
   /** When `key` stops counting as contested if nothing else happens (ms from now), or undefined. */
   quietIn(key: string): number | undefined {
     const s = this.streak(key);

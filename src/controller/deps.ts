@@ -53,6 +53,29 @@ export const DONE: ReconcileResult = {};
 /** Now, as a metav1.Time (second precision). */
 export const timestamp = (deps: ReconcileDeps) => deps.now().toISOString().replace(/\.\d+Z$/, "Z");
 
+/**
+ * The one key of everything netfence remembers about a profile between passes
+ * (InPlaceLedger, PassMemo, VerdictMemo, DriftContest): its uid, so a profile
+ * deleted and created again under the same name starts afresh. (The name
+ * stands in only where an object has no uid: tests.)
+ */
+export const memoryKey = (profile: IsolationProfile): string => profile.metadata.uid || profile.metadata.name;
+
+/**
+ * Forgets a deleted profile everywhere at once. Four stores, one key: each
+ * keeps what it keeps for its own span — the previous pass and the written
+ * status (across generations), the render and verified policies (one
+ * generation), the verdicts (until a namespace's inputs change), the heal
+ * streaks (until a policy stays put) — so their entries end at different times.
+ */
+export function forgetProfile(deps: Pick<ReconcileDeps, "inPlace" | "memo" | "verdicts" | "contest">, profile: IsolationProfile): void {
+  const key = memoryKey(profile);
+  deps.inPlace.forget(key);
+  deps.memo?.forget(key);
+  deps.verdicts.forget(key);
+  deps.contest?.forget(key);
+}
+
 /** The profile object as ownership knows it: its name and uid. */
 export const refOf = (profile: IsolationProfile): ProfileRef => (profile.metadata.uid ? { name: profile.metadata.name, uid: profile.metadata.uid } : { name: profile.metadata.name });
 

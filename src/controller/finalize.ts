@@ -10,7 +10,7 @@ import { pool } from "../lib/pool.js";
 import { policyName } from "../policy/naming.js";
 import { ownedBy } from "../policy/ownership.js";
 import { lifecycleFailedStatus } from "../policy/status.js";
-import { DONE, refOf, timestamp, writeStatus, type ReconcileDeps, type ReconcileResult } from "./deps.js";
+import { DONE, forgetProfile, refOf, timestamp, writeStatus, type ReconcileDeps, type ReconcileResult } from "./deps.js";
 import type { WriteFailure } from "./ports.js";
 
 /**
@@ -71,7 +71,7 @@ export async function finalize(profile: IsolationProfile, deps: ReconcileDeps): 
   deps.log.info({ isolationProfile: name, policies: owned.length, deletionPolicy: orphan ? "Orphan" : "Delete" }, "Cleaned up IsolationProfile");
   const released = await deps.profileWriter.setFinalizers(profile, finalizers.filter((f) => f !== FINALIZER));
   if (released.ok || released.kind === "NotFound") {
-    deps.inPlace.forget(uid);
+    forgetProfile(deps, profile);
     return DONE;
   }
   return finalizerFailed(profile, deps, "removing", released, "the profile's NetworkPolicies are cleaned up and the profile stays until it succeeds", now);

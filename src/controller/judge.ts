@@ -8,7 +8,7 @@ import type { IsolationProfile, NamespaceStatus } from "../api/types.js";
 import type { NetworkPolicy } from "../k8s/objects.js";
 import { firstFew } from "../lib/first-few.js";
 import type { ProfileRef } from "../policy/ownership.js";
-import { refOf, type ReconcileDeps } from "./deps.js";
+import { memoryKey, refOf, type ReconcileDeps } from "./deps.js";
 import type { PreviousPass } from "./in-place.js";
 
 /**
@@ -25,7 +25,7 @@ export function judgeEffectiveIsolation(profile: IsolationProfile, desired: read
     const judged = judge(ref, entry, policy, deps);
     if (judged !== entry) entries.set(namespace, judged);
   }
-  deps.verdicts.prune(ref.name, entries);
+  deps.verdicts.prune(memoryKey(profile), entries);
 }
 
 /** An Isolated entry as the namespace's policies leave it: the same entry, or Bypassed naming the widening rules. */

@@ -67,8 +67,8 @@ export class PassMemo {
   }
 
   /** planChanges, with existing policies already verified at their current resourceVersion taken as unchanged. */
-  plan(profile: ProfileRef, version: string, desired: readonly NetworkPolicy[], existing: readonly NetworkPolicy[], wasInPlace?: (namespace: string) => boolean, lastWritten?: (namespace: string) => string | undefined): Plan {
-    const entry = this.entry(profile.name, version);
+  plan(key: string, profile: ProfileRef, version: string, desired: readonly NetworkPolicy[], existing: readonly NetworkPolicy[], wasInPlace?: (namespace: string) => boolean, lastWritten?: (namespace: string) => string | undefined): Plan {
+    const entry = this.entry(key, version);
     const at = byNamespace(existing, desired);
     const settled = new Set<NetworkPolicy>();
     const rest: NetworkPolicy[] = [];

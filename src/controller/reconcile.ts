@@ -20,7 +20,7 @@ import { renderProfile } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
 import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import { execute, type SetState } from "./apply.js";
-import { DONE, refOf, timestamp, writeStatus, type ReconcileDeps, type ReconcileResult } from "./deps.js";
+import { DONE, memoryKey, refOf, timestamp, writeStatus, type ReconcileDeps, type ReconcileResult } from "./deps.js";
 import { finalize, finalizerFailed } from "./finalize.js";
 import { judge, judgeEffectiveIsolation, reportTransitions } from "./judge.js";
 import { byNamespace } from "./memo.js";
@@ -104,7 +104,7 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
     if (!entry || (entry.state !== "Isolated" && entry.state !== "Bypassed")) continue;
     const ns = deps.namespaces.get(namespace);
     if (!ns || ns.metadata.deletionTimestamp || (ns.metadata.uid ?? "") !== (pass.uids.get(namespace) ?? "")) return undefined;
-    const desired = deps.memo?.rendered(name, version, namespace) ?? renderProfile(parsed, [ns], deps.render)[0];
+    const desired = deps.memo?.rendered(memoryKey(profile), version, namespace) ?? renderProfile(parsed, [ns], deps.render)[0];
     if (!desired) return undefined;
     const next = judge(refOf(profile), { name: namespace, state: "Isolated", policy: entry.policy }, desired, deps);
     if (sameJson(next, entry)) continue;
@@ -139,11 +139,11 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   const byName = new Map(active.map((ns) => [ns.metadata.name, ns]));
   const version = versionOf(profile);
   const ref = refOf(profile);
-  const desired = deps.memo ? deps.memo.render(profile.metadata.name, version, parsed, active, deps.render) : renderProfile(parsed, active, deps.render);
+  const desired = deps.memo ? deps.memo.render(memoryKey(profile), version, parsed, active, deps.render) : renderProfile(parsed, active, deps.render);
   const existing = existingPolicies(deps, ownedPolicies(deps, profile), desired);
   const previous = deps.inPlace.previous(profile, byName);
   const lastWritten = (namespace: string) => deps.inPlace.lastWritten(profile, namespace);
-  const plan = deps.memo ? deps.memo.plan(ref, version, desired, existing, previous.wasInPlace, lastWritten) : planChanges(ref, desired, existing, previous.wasInPlace, lastWritten);
+  const plan = deps.memo ? deps.memo.plan(memoryKey(profile), ref, version, desired, existing, previous.wasInPlace, lastWritten) : planChanges(ref, desired, existing, previous.wasInPlace, lastWritten);
   // What is up to date now is what later changes are drift from.
   for (const p of plan.unchanged) deps.inPlace.wroteVersion(profile, p.metadata.namespace ?? "", p.metadata.resourceVersion);
   deps.inPlace.pruneVersions(profile, byName);

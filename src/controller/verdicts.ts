@@ -33,14 +33,16 @@ function samePolicies(a: readonly NetworkPolicy[], b: readonly NetworkPolicy[]):
 }
 
 export class VerdictMemo {
-  /** profile name → namespace → last verdict and its inputs. */
+  /** profile uid → namespace → last verdict and its inputs. */
   private readonly profiles = new Map<string, Map<string, Entry>>();
 
   verdict(profile: ProfileRef, desired: NetworkPolicy, policies: readonly NetworkPolicy[], namespace?: Namespace): Verdict {
     const name = desired.metadata.namespace ?? "";
     const labels = namespace?.metadata.labels;
-    let byNamespace = this.profiles.get(profile.name);
-    if (!byNamespace) this.profiles.set(profile.name, (byNamespace = new Map<string, Entry>()));
+    // Keyed as every store of the profile is (deps.ts memoryKey): its uid.
+    const key = profile.uid || profile.name;
+    let byNamespace = this.profiles.get(key);
+    if (!byNamespace) this.profiles.set(key, (byNamespace = new Map<string, Entry>()));
     let entry = byNamespace.get(name);
     if (!entry || entry.desired !== desired.spec || entry.labels !== labels || !samePolicies(entry.policies, policies)) {
       // Only the profile's own policy in the namespace: nothing can bypass it.

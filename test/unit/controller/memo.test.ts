@@ -34,18 +34,18 @@ describe("PassMemo", () => {
     const memo = new PassMemo();
     const desired = memo.render("p", "u1/1", profile, active, {});
     const owned = desired.slice(0, 2).map((p, i) => stored(p, String(10 + i)));
-    expect(summary(memo.plan({ name: "p" }, "u1/1", desired, owned))).toEqual(summary(planChanges("p", desired, owned)));
+    expect(summary(memo.plan("p", { name: "p" }, "u1/1", desired, owned))).toEqual(summary(planChanges("p", desired, owned)));
     // Second pass, nothing changed: the verified policies stay unchanged.
-    expect(summary(memo.plan({ name: "p" }, "u1/1", desired, owned))).toEqual({ apply: ["create c"], unchanged: ["a", "b"], delete: [] });
+    expect(summary(memo.plan("p", { name: "p" }, "u1/1", desired, owned))).toEqual({ apply: ["create c"], unchanged: ["a", "b"], delete: [] });
   });
 
   it("plans a policy again when its resourceVersion moves (a hand edit is still drift)", () => {
     const memo = new PassMemo();
     const desired = memo.render("p", "u1/1", profile, active, {});
     const owned = desired.map((p, i) => stored(p, String(10 + i)));
-    memo.plan({ name: "p" }, "u1/1", desired, owned);
+    memo.plan("p", { name: "p" }, "u1/1", desired, owned);
     const edited = owned.map((p) => (p.metadata.namespace === "b" ? { ...stored(p, "99"), spec: { ...p.spec, policyTypes: ["Ingress" as const] } } : p));
-    expect(summary(memo.plan({ name: "p" }, "u1/1", desired, edited))).toEqual({ apply: ["update b"], unchanged: ["a", "c"], delete: [] });
+    expect(summary(memo.plan("p", { name: "p" }, "u1/1", desired, edited))).toEqual({ apply: ["update b"], unchanged: ["a", "c"], delete: [] });
   });
 
   it("plans a policy labelled for the profile under another name as planChanges does: not the profile's, left alone", () => {
@@ -53,9 +53,9 @@ describe("PassMemo", () => {
     const desired = memo.render("p", "u1/1", profile, active, {});
     const renamed = desired.map((p, i) => stored({ ...p, metadata: { ...p.metadata, name: "netfence-old-name" } }, String(10 + i)));
     const owned = [...desired.map((p, i) => stored(p, String(20 + i))), ...renamed];
-    memo.plan({ name: "p" }, "u1/1", desired, owned);
-    expect(summary(memo.plan({ name: "p" }, "u1/1", desired, owned))).toEqual(summary(planChanges("p", desired, owned)));
-    expect(summary(memo.plan({ name: "p" }, "u1/1", desired, owned)).delete).toEqual([]);
+    memo.plan("p", { name: "p" }, "u1/1", desired, owned);
+    expect(summary(memo.plan("p", { name: "p" }, "u1/1", desired, owned))).toEqual(summary(planChanges("p", desired, owned)));
+    expect(summary(memo.plan("p", { name: "p" }, "u1/1", desired, owned)).delete).toEqual([]);
   });
 
   it("starts over for a new generation", () => {
