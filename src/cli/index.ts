@@ -1,5 +1,6 @@
 import { subcommand, UsageError, type Subcommand } from "./command.js";
 import { checkCommand } from "./check.js";
+import { diffCommand } from "./diff.js";
 import { developmentCommands, loadDevelopmentCommand } from "./development.js";
 import { explainCommand } from "./explain.js";
 import { matrixCommand } from "./matrix.js";
@@ -7,7 +8,7 @@ import { renderCommand } from "./render.js";
 import { runCommand } from "./run.js";
 
 /** The operator's and the user's commands; later commands register here. The development harness's are in development.ts. */
-const commands: Subcommand[] = [subcommand(runCommand), subcommand(renderCommand), subcommand(matrixCommand), subcommand(checkCommand), subcommand(explainCommand)];
+const commands: Subcommand[] = [subcommand(runCommand), subcommand(renderCommand), subcommand(matrixCommand), subcommand(checkCommand), subcommand(explainCommand), subcommand(diffCommand)];
 
 function topLevelHelp(): string {
   const width = Math.max(...[...commands, ...developmentCommands].map((c) => c.name.length)) + 2;

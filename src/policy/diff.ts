@@ -37,6 +37,8 @@ export interface Cause {
 }
 
 export interface PairChange {
+  /** The probe as asked (one of ConnectivityDiff.traffics). */
+  traffic: Traffic;
   from: string;
   to: string;
   protocol: Traffic["protocol"];
@@ -175,7 +177,8 @@ export function diffConnectivity(before: ReachabilityIndex, after: ReachabilityI
   const beforeMatrices: Matrix[] = [];
   const afterMatrices: Matrix[] = [];
   let pairs = 0;
-  for (const traffic of traffics) {
+  const asked = [...traffics];
+  for (const traffic of asked) {
     const mb = matrix(before, traffic, options);
     const ma = matrix(after, traffic, options);
     beforeMatrices.push(mb);
@@ -194,12 +197,12 @@ export function diffConnectivity(before: ReachabilityIndex, after: ReachabilityI
       if (was === is || cell === undefined) continue;
       const change: ChangeKind = is ? "gained" : "lost";
       const attributed = a && b ? attribute(states, cell.from, cell.to, traffic, change) : { sides: [], causes: [...podCauses(states, cell.from), ...podCauses(states, cell.to)] };
-      found.push({ from: cell.from, to: cell.to, protocol: cell.protocol, ...(cell.port === undefined ? {} : { port: cell.port }), change, ...attributed });
+      found.push({ traffic, from: cell.from, to: cell.to, protocol: cell.protocol, ...(cell.port === undefined ? {} : { port: cell.port }), change, ...attributed });
     }
     found.sort((x, y) => compareText(x.from, y.from) || compareText(x.to, y.to));
     changes.push(...found);
   }
-  return { traffics: [...traffics], pairs, changes, before: beforeMatrices, after: afterMatrices };
+  return { traffics: asked, pairs, changes, before: beforeMatrices, after: afterMatrices };
 }
 
 /** "TCP/80" or "ICMP" for a change (a named port as the destination resolved it). */
