@@ -1,8 +1,6 @@
 import { describeTraffic } from "../policy/ports.js";
 import { CELL, cellAt, matrix, matrixCells, resolveEndpoint, type Matrix } from "../policy/reachability.js";
 import { command, UsageError } from "./command.js";
-import { matrixDot } from "./dot.js";
-import { matrixSvg } from "./svg.js";
 import { INPUT_OPTIONS, loadInputs, parseTraffic, splitList, TRAFFIC_OPTIONS, type InputValues, type TrafficValues } from "./inputs.js";
 
 export interface MatrixRequest {
@@ -92,7 +90,13 @@ export function formatJson(m: Matrix): string {
   );
 }
 
-const FORMATS: Partial<Record<string, (m: Matrix) => string>> = { table: (m) => formatTable(m), json: formatJson, svg: (m) => matrixSvg(m).trimEnd(), dot: (m) => matrixDot(m).trimEnd() };
+/** The renderers of -o; svg and dot load only when asked for (`netfence run` never loads them). */
+const FORMATS: Partial<Record<string, (m: Matrix) => Promise<string>>> = {
+  table: (m) => Promise.resolve(formatTable(m)),
+  json: (m) => Promise.resolve(formatJson(m)),
+  svg: async (m) => (await import("./svg.js")).matrixSvg(m).trimEnd(),
+  dot: async (m) => (await import("./dot.js")).matrixDot(m).trimEnd(),
+};
 
 export const matrixCommand = command({
   name: "matrix",
@@ -116,7 +120,7 @@ export const matrixCommand = command({
       externals: splitList(values.external),
     });
     for (const note of notes) console.error(`note: ${note}`);
-    console.log(format(m));
+    console.log(await format(m));
     return 0;
   },
 });

@@ -17,10 +17,11 @@
  * namespaces that were added, removed or changed (labels, IPs, container ports).
  */
 import { LABEL_MANAGED_BY, LABEL_PROFILE, MANAGED_BY_VALUE } from "../api/constants.js";
+import { formatIp } from "../k8s/cidr.js";
 import type { PolicyType } from "../k8s/objects.js";
 import { canonicalJson } from "./canonical.js";
 import type { Traffic } from "./ports.js";
-import { evaluate, matrix, matrixCells, resolveEndpoint, type Matrix, type MatrixCell, type MatrixOptions, type PolicyEntry, type ReachabilityIndex, type Verdict } from "./reachability.js";
+import { evaluate, matrix, matrixCells, resolveEndpoint, type Matrix, type MatrixCell, type MatrixOptions, type PodEntry, type PolicyEntry, type ReachabilityIndex, type Verdict } from "./reachability.js";
 
 export type ChangeKind = "gained" | "lost";
 export type ObjectChange = "added" | "removed" | "changed";
@@ -107,6 +108,11 @@ function policyCause(states: States, key: string): Cause | undefined {
   return { kind: "NetworkPolicy", name: key, namespace: entry.namespace, change, ...(profile === undefined ? {} : { profile }) };
 }
 
+/** What of a pod the evaluator reads: labels, IPs, container ports. */
+function podState(pod: PodEntry): string {
+  return canonicalJson([pod.labels, pod.ips.map(formatIp), pod.containerPorts]);
+}
+
 function podCauses(states: States, name: string): Cause[] {
   const pod = (index: ReachabilityIndex) => {
     const i = index.podByKey.get(name);
@@ -117,7 +123,7 @@ function podCauses(states: States, name: string): Cause[] {
   const entry = a ?? b;
   if (entry === undefined) return [];
   const out: Cause[] = [];
-  const podChange = compare(b, a, (x, y) => canonicalJson([x.labels, x.ips, x.containerPorts]) === canonicalJson([y.labels, y.ips, y.containerPorts]));
+  const podChange = compare(b, a, (x, y) => podState(x) === podState(y));
   if (podChange) out.push({ kind: "Pod", name, namespace: entry.namespace, change: podChange });
   const nsChange = compare(states.before.namespaceLabels.get(entry.namespace), states.after.namespaceLabels.get(entry.namespace), (x, y) => canonicalJson(x) === canonicalJson(y));
   if (nsChange) out.push({ kind: "Namespace", name: entry.namespace, namespace: entry.namespace, change: nsChange });
@@ -155,7 +161,7 @@ function attribute(states: States, from: string, to: string, traffic: Traffic, c
   if (endsMoved || causes.size === 0) {
     for (const cause of [...podCauses(states, from), ...podCauses(states, to)]) causes.set(causeKey(cause), cause);
   }
-  return { sides, causes: [...causes.values()] };
+  return { sides, causes: [...causes.values()].sort((x, y) => compareText(causeKey(x), causeKey(y))) };
 }
 
 function pairKey(c: { from: string; to: string }): string {
