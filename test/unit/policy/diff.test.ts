@@ -149,7 +149,7 @@ describe("overlay: the live cluster with files applied", () => {
   ];
 
   it("replaces objects by kind, namespace and name, and drops the live policies of a profile the files redefine", () => {
-    const names = overlay(live, files).map((o) => `${o.kind}/${(o.metadata as { name: string }).name}`);
+    const names = overlay(live, files).map((o) => `${String(o.kind)}/${(o.metadata as { name: string }).name}`);
     expect(names).toEqual(["Namespace/a", "NetworkPolicy/keep", "NetworkPolicy/netfence-q", "NetworkPolicy/replace", "IsolationProfile/p"]);
     expect(overlay(live, files)).toContain(files[0]);
   });
