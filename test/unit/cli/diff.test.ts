@@ -194,6 +194,27 @@ describe("-o svg and -o dot", () => {
     expect(marked).toHaveLength(12);
   });
 
+  it("lays out 50 pods in 5 namespaces inside its canvas, column labels rotated, a rule between namespaces", async () => {
+    const docs = [0, 1, 2, 3, 4].flatMap((n) => [
+      `apiVersion: v1\nkind: Namespace\nmetadata: {name: team-${String(n)}}\n`,
+      ...[...Array(10).keys()].map((p) => `apiVersion: v1\nkind: Pod\nmetadata: {name: service-${String(p)}-abcdef, namespace: team-${String(n)}}\nstatus: {podIP: 10.1.${String(n)}.${String(p + 1)}}\n`),
+    ]);
+    const file = join(mkdtempSync(join(tmpdir(), "netfence-svg-")), "fifty.yaml");
+    writeFileSync(file, docs.join("---\n"));
+    const { matrix } = await computeMatrix({ input: { filename: [file] }, traffic: {}, namespaces: [], externals: [] });
+    const svg = matrixSvg(matrix);
+    expect(svgCells(svg)).toHaveLength(50 * 49);
+    const [width, height] = (/<svg [^>]*width="([\d.]+)" height="([\d.]+)"/.exec(svg) ?? []).slice(1).map(Number);
+    const rects = [...svg.matchAll(/<rect (?:class="\w+" )?x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/g)].map((m) => m.slice(1).map(Number));
+    const outside = rects.filter(([x = 0, y = 0, w = 0, h = 0]) => x + w > (width ?? 0) || y + h > (height ?? 0));
+    expect({ rects: rects.length > 2450, outside, rotated: svg.match(/class="col" transform="translate\([\d. ]+\) rotate\(-90\)"/g)?.length, rules: svg.match(/class="split"/g)?.length }).toEqual({
+      rects: true,
+      outside: [],
+      rotated: 50,
+      rules: 8,
+    });
+  });
+
   it("matrix -o dot has an edge per allowed pair and a cluster per namespace", async () => {
     const { matrix } = await computeMatrix({ input: { filename: [cluster, s3Profile] }, traffic: {}, namespaces: [], externals: [] });
     const dot = matrixDot(matrix);
