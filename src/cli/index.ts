@@ -6,8 +6,13 @@ import { matrixCommand } from "./matrix.js";
 import { renderCommand } from "./render.js";
 import { runCommand } from "./run.js";
 
+/** A command whose modules load only when it runs: `netfence run` never loads the diff and its renderers. */
+function lazy(name: string, summary: string, load: () => Promise<Subcommand>): Subcommand {
+  return { name, summary, main: async (argv) => (await load()).main(argv) };
+}
+
 /** The operator's and the user's commands; later commands register here. The development harness's are in development.ts. */
-const commands: Subcommand[] = [subcommand(runCommand), subcommand(renderCommand), subcommand(matrixCommand), subcommand(checkCommand), subcommand(explainCommand)];
+const commands: Subcommand[] = [subcommand(runCommand), subcommand(renderCommand), subcommand(matrixCommand), subcommand(checkCommand), subcommand(explainCommand), lazy("diff", "Show which pairs gain or lose connectivity between two sets of manifests, or the live cluster and files; exit 1 on a change.", async () => subcommand((await import("./diff.js")).diffCommand))];
 
 function topLevelHelp(): string {
   const width = Math.max(...[...commands, ...developmentCommands].map((c) => c.name.length)) + 2;

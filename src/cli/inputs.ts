@@ -10,7 +10,7 @@ import { ManifestError, readManifests, type ManifestObject } from "../io/manifes
 import type { Namespace } from "../k8s/objects.js";
 import { isPortName, PORT_NAME_MAX_LENGTH } from "../k8s/port-name.js";
 import { isTrafficProtocol, type Traffic } from "../policy/ports.js";
-import { toClusterInput, type ClusterInput } from "../policy/reach-input.js";
+import { toClusterInput, type ClusterInput, type LooseObject } from "../policy/reach-input.js";
 import { LABEL_NAMESPACE_NAME } from "../api/constants.js";
 import { buildIndex, resolveEndpoint, type Endpoint, type ReachabilityIndex } from "../policy/reachability.js";
 import { renderProfiles } from "./render-manifests.js";
@@ -68,7 +68,12 @@ export async function readManifestsOrFail(paths: readonly string[]): Promise<Man
 }
 
 async function fromManifests(paths: readonly string[]): Promise<LoadedInputs> {
-  const input = toClusterInput(await readManifestsOrFail(paths));
+  return loadObjects(await readManifestsOrFail(paths), "manifests");
+}
+
+/** Objects as -f reads them (IsolationProfiles rendered, implicit namespaces added), evaluated; `netfence diff --live` gives the live objects plus files. */
+export function loadObjects(objects: readonly LooseObject[], source: string): LoadedInputs {
+  const input = toClusterInput(objects);
   if (input.errors.length > 0) throw new UsageError(`invalid input:\n  ${input.errors.join("\n  ")}`);
   const namespaces = withImplicitNamespaces(input);
   let renderedPolicies = 0;
@@ -80,7 +85,7 @@ async function fromManifests(paths: readonly string[]): Promise<LoadedInputs> {
     policies = [...policies, ...rendered.policies];
   }
   const index = buildIndex({ namespaces, pods: input.cluster.pods, policies });
-  return { index, source: "manifests", renderedPolicies, notes: notesFor(input, index) };
+  return { index, source, renderedPolicies, notes: notesFor(input, index) };
 }
 
 function notesFor(input: ClusterInput, index: ReachabilityIndex): string[] {
@@ -89,6 +94,15 @@ function notesFor(input: ClusterInput, index: ReachabilityIndex): string[] {
 }
 
 async function fromCluster(values: InputValues, namespaces: readonly string[]): Promise<LoadedInputs> {
+  const { objects, server } = await readLiveObjects(values, namespaces);
+  const input = toClusterInput(objects);
+  if (input.errors.length > 0) throw new UsageError(`unexpected objects in the cluster:\n  ${input.errors.join("\n  ")}`);
+  const index = buildIndex(input.cluster);
+  return { index, source: server, renderedPolicies: 0, notes: index.warnings.slice() };
+}
+
+/** The live cluster's objects the evaluator reads, and the API server URL; every problem is a UsageError. */
+export async function readLiveObjects(values: InputValues, namespaces: readonly string[]): Promise<{ objects: LooseObject[]; server: string }> {
   let kc;
   try {
     kc = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) });
@@ -105,10 +119,7 @@ async function fromCluster(values: InputValues, namespaces: readonly string[]): 
     throw new UsageError(`reading the cluster at ${server}: ${error.code === undefined ? error.message : describe(error)}`);
   }
   // The cluster's NetworkPolicies are what is enforced: profiles there are already rendered by the operator.
-  const input = toClusterInput([...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies]);
-  if (input.errors.length > 0) throw new UsageError(`unexpected objects in the cluster:\n  ${input.errors.join("\n  ")}`);
-  const index = buildIndex(input.cluster);
-  return { index, source: server, renderedPolicies: 0, notes: index.warnings.slice() };
+  return { objects: [...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies], server };
 }
 
 /**

@@ -90,6 +90,14 @@ export function formatJson(m: Matrix): string {
   );
 }
 
+/** The renderers of -o; svg and dot load only when asked for (`netfence run` never loads them). */
+const FORMATS: Partial<Record<string, (m: Matrix) => Promise<string>>> = {
+  table: (m) => Promise.resolve(formatTable(m)),
+  json: (m) => Promise.resolve(formatJson(m)),
+  svg: async (m) => (await import("./svg.js")).matrixSvg(m).trimEnd(),
+  dot: async (m) => (await import("./dot.js")).matrixDot(m).trimEnd(),
+};
+
 export const matrixCommand = command({
   name: "matrix",
   summary: "Show which pods may reach which (every ordered pair) under the NetworkPolicies, for one protocol and port.",
@@ -99,11 +107,12 @@ export const matrixCommand = command({
     ...TRAFFIC_OPTIONS,
     port: { ...TRAFFIC_OPTIONS.port, description: "destination port or container port name, resolved on each destination pod (default 80; not with ICMP)" },
     external: { type: "string", valueName: "ip,…", description: "addresses outside the cluster to include as sources and destinations (comma-separated)" },
-    output: { type: "string", short: "o", valueName: "table|json", description: "output format", default: "table" },
+    output: { type: "string", short: "o", valueName: "table|json|svg|dot", description: "output format (svg: a self-contained image; dot: Graphviz text)", default: "table" },
   },
   async run(values) {
     const output = values.output ?? "table";
-    if (output !== "table" && output !== "json") throw new UsageError(`-o ${output}: expected table or json`);
+    const format = FORMATS[output];
+    if (!format) throw new UsageError(`-o ${output}: expected table, json, svg or dot`);
     const { matrix: m, notes } = await computeMatrix({
       input: values,
       traffic: values,
@@ -111,7 +120,7 @@ export const matrixCommand = command({
       externals: splitList(values.external),
     });
     for (const note of notes) console.error(`note: ${note}`);
-    console.log(output === "json" ? formatJson(m) : formatTable(m));
+    console.log(await format(m));
     return 0;
   },
 });

@@ -111,7 +111,7 @@ describe("matrix usage errors (exit 2, one line, no stack)", () => {
     ["a port with ICMP", { filename: [cluster], protocol: "ICMP", port: "80" }, "ICMP has no ports: drop --port or pick TCP, UDP or SCTP"],
     ["a port out of range", { filename: [cluster], port: "70000" }, "--port 70000: a port is 1 to 65535"],
     ["a bad port name", { filename: [cluster], port: "Not_A_Name" }, "--port 'Not_A_Name': expected a number or a container port name (lowercase letters, digits, '-', up to 15)"],
-    ["a bad output format", { filename: [cluster], output: "yaml" }, "-o yaml: expected table or json"],
+    ["a bad output format", { filename: [cluster], output: "yaml" }, "-o yaml: expected table, json, svg or dot"],
     ["a bad external", { filename: [cluster], external: "dev/nginx1" }, "--external dev/nginx1: not an IP address"],
     ["a missing file", { filename: ["/nonexistent/x.yaml"] }, "/nonexistent/x.yaml: no such file or directory"],
     ["-f with --kubeconfig", { filename: [cluster], kubeconfig: "/tmp/kc" }, "--kubeconfig and --context read the live cluster; they cannot be combined with -f"],

@@ -5,6 +5,7 @@
  * --dry-run` lists what would be published.
  */
 import { execFileSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
 import { describe, expect, it } from "@jest/globals";
 import { FIXTURES_DIR, STATES } from "../../../src/demo/walkthrough.js";
 import { ROOT } from "./helm.js";
@@ -31,5 +32,20 @@ describe("the npm package", () => {
       ...STATES.flatMap((s) => [...(s.sample ? [s.sample] : []), ...s.steps.map((step) => `${FIXTURES_DIR}/${step.expect}/expect.json`)]),
     ];
     expect(read.filter((f) => !packed.includes(f))).toEqual([]);
+  });
+
+  it("puts netfence and the kubectl plugin kubectl-netfence on the PATH: executables that run the same main", () => {
+    const bin = (JSON.parse(readFileSync(`${ROOT}package.json`, "utf8")) as { bin: Record<string, string> }).bin;
+    expect(bin).toEqual({ netfence: "bin/netfence.js", "kubectl-netfence": "bin/kubectl-netfence.js" });
+    expect(Object.values(bin).filter((f) => !packed.includes(f))).toEqual([]);
+    for (const file of Object.values(bin)) {
+      const text = readFileSync(`${ROOT}${file}`, "utf8");
+      expect({ file, shebang: text.split("\n")[0], main: text.includes('import { main } from "../dist/cli/index.js";'), executable: (statSync(`${ROOT}${file}`).mode & 0o111) !== 0 }).toEqual({
+        file,
+        shebang: "#!/usr/bin/env node",
+        main: true,
+        executable: true,
+      });
+    }
   });
 });
