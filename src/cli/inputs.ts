@@ -22,7 +22,8 @@ export const INPUT_OPTIONS = {
     short: "f",
     multiple: true,
     valueName: "file|dir",
-    description: "manifests to read (Namespaces, Pods with status.podIP, NetworkPolicies, IsolationProfiles); repeatable. Without -f, the live cluster is read",
+    description:
+      "manifests to read (Namespaces, Pods with status.podIP, NetworkPolicies, ClusterNetworkPolicies, AdminNetworkPolicies, BaselineAdminNetworkPolicies, IsolationProfiles); repeatable. Without -f, the live cluster is read",
   },
   kubeconfig: { type: "string", valueName: "path", description: "kubeconfig for the live cluster (default: KUBECONFIG, then ~/.kube/config)" },
   context: { type: "string", valueName: "name", description: "kubeconfig context to use" },
@@ -79,7 +80,7 @@ async function fromManifests(paths: readonly string[]): Promise<LoadedInputs> {
     renderedPolicies = rendered.policies.length;
     policies = [...policies, ...rendered.policies];
   }
-  const index = buildIndex({ namespaces, pods: input.cluster.pods, policies });
+  const index = buildIndex({ namespaces, pods: input.cluster.pods, policies, tierPolicies: input.cluster.tierPolicies ?? [] });
   return { index, source: "manifests", renderedPolicies, notes: notesFor(input, index) };
 }
 
@@ -105,7 +106,7 @@ async function fromCluster(values: InputValues, namespaces: readonly string[]): 
     throw new UsageError(`reading the cluster at ${server}: ${error.code === undefined ? error.message : describe(error)}`);
   }
   // The cluster's NetworkPolicies are what is enforced: profiles there are already rendered by the operator.
-  const input = toClusterInput([...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies]);
+  const input = toClusterInput([...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies, ...snapshot.tierPolicies]);
   if (input.errors.length > 0) throw new UsageError(`unexpected objects in the cluster:\n  ${input.errors.join("\n  ")}`);
   const index = buildIndex(input.cluster);
   return { index, source: server, renderedPolicies: 0, notes: index.warnings.slice() };
