@@ -26,7 +26,7 @@ export const TIER_VERSIONS: Record<TierKind, readonly string[]> = {
 };
 
 export function isTierObject(kind: string, apiVersion: string): kind is TierKind {
-  return (TIER_KINDS as readonly string[]).includes(kind) && (TIER_VERSIONS[kind as TierKind] ?? []).includes(apiVersion);
+  return (TIER_KINDS as readonly string[]).includes(kind) && TIER_VERSIONS[kind as TierKind].includes(apiVersion);
 }
 
 /** Which pods a policy applies to, or which pods a peer names. */
@@ -108,7 +108,7 @@ function selector(value: unknown, where: string, issues: Issues): LabelSelector 
           return void issues.push(`${at}.operator: ${JSON.stringify(req.operator)} is not one of ${SELECTOR_OPERATORS.join(", ")}`);
         }
         const operator = req.operator as SelectorOperator;
-        const values = Array.isArray(req.values) && req.values.every((v) => typeof v === "string") ? (req.values as string[]) : undefined;
+        const values = Array.isArray(req.values) && req.values.every((v) => typeof v === "string") ? (req.values) : undefined;
         if (req.values !== undefined && values === undefined) return void issues.push(`${at}.values: expected a list of strings`);
         const count = values?.length ?? 0;
         if ((operator === "In" || operator === "NotIn") && count === 0) return void issues.push(`${at}.values: must be non-empty for operator ${operator}`);
