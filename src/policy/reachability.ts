@@ -14,7 +14,7 @@ import type { ContainerPort, LabelSelector, Labels, Namespace, NetworkPolicy, Ne
 import { isNamedPortEntry, portEntryMatches, resolveTraffic, type ResolvedTraffic, type Traffic } from "./ports.js";
 import { Bitset } from "./reach-bitset.js";
 import { matchesSelector } from "./selectors.js";
-import { buildTierIndex, sideAllows, sideTiers, tieredVerdict, type SideTiers, type TierIndex, type TierTrace } from "./tiers.js";
+import { buildTierIndex, sideTiers, tierBit, tieredVerdict, type SideTiers, type TierIndex, type TierTrace } from "./tiers.js";
 
 export type { Traffic, ResolvedTraffic } from "./ports.js";
 
@@ -552,7 +552,7 @@ export function matrix(index: ReachabilityIndex, traffic: Traffic, options: Matr
     const resolved = resolveTraffic(traffic, dstPorts);
     destinationPorts.push(resolved && resolved.protocol !== "ICMP" ? resolved.port : undefined);
     const ingress = resolved && to.endpoint.kind === "pod" ? admitsFor(index, to.endpoint.pod, "Ingress", resolved, dstPorts) : undefined;
-    const ingressTiers = resolved && to.endpoint.kind === "pod" ? sideTiers(index, "Ingress", to.endpoint.pod, resolved, dstPorts) : undefined;
+    const ingressTiers = resolved && ingress && to.endpoint.kind === "pod" ? sideTiers(index, "Ingress", to.endpoint.pod, resolved, dstPorts, !ingress.everything) : undefined;
     const key = resolved ? trafficKey(resolved) : "";
     let egressByPod = egressCache.get(key);
     if (!egressByPod) {
@@ -578,8 +578,8 @@ export function matrix(index: ReachabilityIndex, traffic: Traffic, options: Matr
         continue;
       }
       let cell = 0;
-      const npIngress = !ingress || admitsEndpoint(ingress, from.endpoint);
-      if (ingressTiers ? sideAllows(index, ingressTiers, from.endpoint, resolved, dstPorts, ingress !== undefined && !ingress.everything, () => npIngress) : npIngress) cell |= CELL.INGRESS;
+      const ingressByTier = ingressTiers ? tierBit(index, ingressTiers, from.endpoint, resolved, dstPorts) : undefined;
+      if (ingressByTier ?? (!ingress || admitsEndpoint(ingress, from.endpoint))) cell |= CELL.INGRESS;
       if (from.endpoint.kind === "external") cell |= CELL.EGRESS;
       else {
         const src = from.endpoint.pod;
@@ -590,12 +590,11 @@ export function matrix(index: ReachabilityIndex, traffic: Traffic, options: Matr
         }
         let egressTiers = egressTiersByPod[src];
         if (egressTiers === undefined) {
-          egressTiers = sideTiers(index, "Egress", src, resolved, dstPorts) ?? null;
+          egressTiers = sideTiers(index, "Egress", src, resolved, dstPorts, !egress.everything) ?? null;
           egressTiersByPod[src] = egressTiers;
         }
-        const admitted = egress;
-        const npEgress = (): boolean => admitsEndpoint(admitted, to.endpoint) || namedRulesAdmit(admitted.namedRules, to.endpoint, resolved, dstPorts);
-        if (egressTiers ? sideAllows(index, egressTiers, to.endpoint, resolved, dstPorts, !egress.everything, npEgress) : npEgress()) cell |= CELL.EGRESS;
+        const egressByTier = egressTiers ? tierBit(index, egressTiers, to.endpoint, resolved, dstPorts) : undefined;
+        if (egressByTier ?? (admitsEndpoint(egress, to.endpoint) || namedRulesAdmit(egress.namedRules, to.endpoint, resolved, dstPorts))) cell |= CELL.EGRESS;
       }
       cells[at] = cell;
     }

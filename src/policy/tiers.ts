@@ -331,16 +331,20 @@ function orInto(target: Bitset, source: Bitset, mask?: Bitset): void {
 export interface TierSets {
   accept: Bitset;
   deny: Bitset;
-  /** Outside addresses are few: they are asked one by one. */
-  subject: number;
-  direction: PolicyType;
-  tier: TierName;
+}
+
+/** Pods selected by the same policies share their sets: memoised per index, tier, direction, policy list and traffic. */
+const setsMemo = new WeakMap<TierIndex, Map<string, TierSets | "per-destination">>();
+
+function hasNamedPort(tiers: TierIndex, list: readonly number[], direction: PolicyType): boolean {
+  return list.some((i) => (direction === "Ingress" ? tiers.policies[i]?.ingress : tiers.policies[i]?.egress)?.some((r) => r.ports?.some((p) => p.kind === "named")));
 }
 
 /**
- * The tier's decisions for every peer pod at once, or undefined when the
- * sides' rules depend on the destination (a named port on egress): then the
- * caller asks `tierOutcome` per destination.
+ * The tier's decisions for every peer pod at once, or "per-destination" when
+ * the side's rules depend on the destination (a named port on egress): then
+ * the caller asks `tierOutcome` per destination. Outside addresses are few:
+ * callers ask `tierOutcome` for them.
  */
 export function tierSets(
   tiers: TierIndex,
@@ -353,43 +357,65 @@ export function tierSets(
 ): TierSets | "per-destination" | undefined {
   const list = tiers.selecting[tier][direction][subject] ?? [];
   if (list.length === 0) return undefined;
-  const sets: TierSets = { accept: new Bitset(size), deny: new Bitset(size), subject, direction, tier };
+  const named = traffic.protocol !== "ICMP" && hasNamedPort(tiers, list, direction);
+  if (named && direction === "Egress") return "per-destination";
+  // Ingress named ports resolve on the subject itself: not shareable between pods.
+  const memoKey = named ? undefined : `${tier}|${direction}|${traffic.protocol === "ICMP" ? "ICMP" : `${traffic.protocol}/${String(traffic.port)}`}|${list.join(",")}`;
+  let memo = setsMemo.get(tiers);
+  if (!memo) {
+    memo = new Map();
+    setsMemo.set(tiers, memo);
+  }
+  const hit = memoKey === undefined ? undefined : memo.get(memoKey);
+  if (hit) return hit;
+  const sets = computeSets(tiers, list, direction, traffic, destinationPorts, size);
+  if (memoKey !== undefined) memo.set(memoKey, sets);
+  return sets;
+}
+
+function computeSets(tiers: TierIndex, list: readonly number[], direction: PolicyType, traffic: ResolvedTraffic, destinationPorts: readonly ContainerPort[] | undefined, size: number): TierSets {
+  const sets: TierSets = { accept: new Bitset(size), deny: new Bitset(size) };
+  // Scratch sets, cleared instead of allocated per group and rule.
   const decided = new Bitset(size);
-  const everyone = Bitset.full(size);
+  const group = { Accept: new Bitset(size), Deny: new Bitset(size), Pass: new Bitset(size) };
+  const seen = new Bitset(size);
+  const matched = new Bitset(size);
+  const acceptOnly = new Bitset(size);
   for (let i = 0; i < list.length; ) {
     const first = tiers.policies[list[i] ?? -1];
     if (!first) break;
-    const group = { Accept: new Bitset(size), Deny: new Bitset(size), Pass: new Bitset(size) };
+    group.Accept.words.fill(0);
+    group.Deny.words.fill(0);
+    group.Pass.words.fill(0);
     for (; i < list.length; i++) {
       const policy = tiers.policies[list[i] ?? -1];
       if (!policy || policy.priority !== first.priority) break;
-      const seen = new Bitset(size);
+      seen.words.fill(0);
       for (const rule of direction === "Ingress" ? policy.ingress : policy.egress) {
-        if (!rule.failClosed) {
-          if (direction === "Egress" && traffic.protocol !== "ICMP" && rule.ports?.some((p) => p.kind === "named")) return "per-destination";
-          if (!tierPortsMatch(rule.ports, traffic, destinationPorts)) continue;
-        }
-        const matched = new Bitset(size);
-        if (rule.failClosed) orInto(matched, everyone);
-        else for (const peer of rule.peers) orInto(matched, peer.pods);
+        if (!rule.failClosed && !tierPortsMatch(rule.ports, traffic, destinationPorts)) continue;
+        matched.words.fill(rule.failClosed ? 0xffffffff : 0);
+        if (!rule.failClosed) for (const peer of rule.peers) orInto(matched, peer.pods);
         orInto(group[rule.action], matched, seen);
         orInto(seen, matched);
       }
     }
-    // Same priority, different actions: the most restrictive (as tierOutcome does).
-    const pass = new Bitset(size);
-    orInto(pass, group.Pass, group.Deny);
-    const accept = new Bitset(size);
-    orInto(accept, group.Accept, group.Deny);
-    const acceptOnly = new Bitset(size);
-    orInto(acceptOnly, accept, pass);
+    // Same priority, different actions: the most restrictive (as tierOutcome does): Deny, then Pass, then Accept.
+    acceptOnly.words.fill(0);
+    orInto(acceptOnly, group.Accept, group.Deny);
+    andNotInto(acceptOnly, group.Pass);
     orInto(sets.deny, group.Deny, decided);
     orInto(sets.accept, acceptOnly, decided);
     orInto(decided, group.Deny);
-    orInto(decided, pass);
+    orInto(decided, group.Pass);
     orInto(decided, acceptOnly);
   }
   return sets;
+}
+
+function andNotInto(target: Bitset, mask: Bitset): void {
+  const t = target.words;
+  const m = mask.words;
+  for (let w = 0; w < t.length; w++) t[w] = (t[w] ?? 0) & ~(m[w] ?? 0);
 }
 
 /** The decision of a tier's sets for a peer pod: "Accept", "Deny", or undefined (passed or nothing matched). */
@@ -403,17 +429,55 @@ export function setsDecision(sets: TierSets, pod: number): TierAction | undefine
 export interface SideTiers {
   direction: PolicyType;
   subject: number;
+  /** Whether a NetworkPolicy isolates the pod for the direction (then it decides what the Admin tier leaves). */
+  npIsolated: boolean;
   admin: TierSets | "per-destination" | undefined;
   baseline: TierSets | "per-destination" | undefined;
+  /** Peer pods the tiers allow / deny outright (when neither tier is per-destination). */
+  allow?: Bitset;
+  deny?: Bitset;
 }
 
-export function sideTiers(index: ReachabilityIndex, direction: PolicyType, subject: number, traffic: ResolvedTraffic, destinationPorts: readonly ContainerPort[] | undefined): SideTiers | undefined {
+export function sideTiers(
+  index: ReachabilityIndex,
+  direction: PolicyType,
+  subject: number,
+  traffic: ResolvedTraffic,
+  destinationPorts: readonly ContainerPort[] | undefined,
+  npIsolated: boolean,
+): SideTiers | undefined {
   const tiers = index.tiers;
   if (tiers.policies.length === 0) return undefined;
   const size = index.pods.length;
   const admin = tierSets(tiers, "Admin", direction, subject, traffic, destinationPorts, size);
-  const baseline = tierSets(tiers, "Baseline", direction, subject, traffic, destinationPorts, size);
-  return admin === undefined && baseline === undefined ? undefined : { direction, subject, admin, baseline };
+  // The Baseline tier only speaks when no NetworkPolicy isolates the pod.
+  const baseline = npIsolated ? undefined : tierSets(tiers, "Baseline", direction, subject, traffic, destinationPorts, size);
+  if (admin === undefined && baseline === undefined) return undefined;
+  const side: SideTiers = { direction, subject, npIsolated, admin, baseline };
+  if (admin !== "per-destination" && baseline !== "per-destination") Object.assign(side, combined(admin ?? NO_SETS, baseline ?? NO_SETS, size));
+  return side;
+}
+
+const NO_SETS: TierSets = { accept: new Bitset(0), deny: new Bitset(0) };
+/** Admin sets → Baseline sets → what both allow and deny outright; shared like the sets themselves. */
+const combinedMemo = new WeakMap<TierSets, WeakMap<TierSets, { allow: Bitset; deny: Bitset }>>();
+
+function combined(admin: TierSets, baseline: TierSets, size: number): { allow: Bitset; deny: Bitset } {
+  let byBaseline = combinedMemo.get(admin);
+  if (!byBaseline) {
+    byBaseline = new WeakMap();
+    combinedMemo.set(admin, byBaseline);
+  }
+  const hit = byBaseline.get(baseline);
+  if (hit && hit.allow.size === size) return hit;
+  const allow = new Bitset(size);
+  const deny = new Bitset(size);
+  orInto(allow, admin.accept);
+  orInto(deny, admin.deny);
+  orInto(deny, baseline.deny, allow);
+  const out = { allow, deny };
+  byBaseline.set(baseline, out);
+  return out;
 }
 
 function decisionFor(
@@ -431,20 +495,18 @@ function decisionFor(
 }
 
 /**
- * One side's bit with the tiers: Admin decides, else the NetworkPolicies when
- * one isolates the pod (`npIsolated`, `npAdmits`), else Baseline, else allowed.
+ * One side's bit as far as the tiers decide it: true or false, or undefined
+ * when the NetworkPolicies that isolate the pod decide (Admin decides first;
+ * Baseline only when no NetworkPolicy isolates the pod; then allowed).
  */
-export function sideAllows(
-  index: ReachabilityIndex,
-  side: SideTiers,
-  peerEnd: Endpoint,
-  traffic: ResolvedTraffic,
-  destinationPorts: readonly ContainerPort[] | undefined,
-  npIsolated: boolean,
-  npAdmits: () => boolean,
-): boolean {
+export function tierBit(index: ReachabilityIndex, side: SideTiers, peerEnd: Endpoint, traffic: ResolvedTraffic, destinationPorts: readonly ContainerPort[] | undefined): boolean | undefined {
+  if (peerEnd.kind === "pod" && side.allow && side.deny) {
+    if (side.deny.has(peerEnd.pod)) return false;
+    if (side.allow.has(peerEnd.pod)) return true;
+    return side.npIsolated ? undefined : true;
+  }
   const admin = decisionFor(index, side.admin, "Admin", side, peerEnd, traffic, destinationPorts);
   if (admin !== undefined) return admin === "Accept";
-  if (npIsolated) return npAdmits();
+  if (side.npIsolated) return undefined;
   return decisionFor(index, side.baseline, "Baseline", side, peerEnd, traffic, destinationPorts) !== "Deny";
 }
