@@ -20,9 +20,9 @@ export function describeTierMatch(match: TierMatch): string {
 export function tierLines(verdict: Verdict): string[] {
   const lines: string[] = [];
   const admin = verdict.tiers?.admin;
-  if (admin?.passed) lines.push(`Admin tier passed: ${describeTierMatch(admin.passed)}; NetworkPolicies and the Baseline tier decide`);
+  if (admin?.passed) lines.push(`passed by ${describeTierMatch(admin.passed)}: the NetworkPolicies, then the Baseline tier, decide`);
   const baseline = verdict.tiers?.baseline;
-  if (baseline?.passed) lines.push(`Baseline tier passed: ${describeTierMatch(baseline.passed)}; no decision there`);
+  if (baseline?.passed) lines.push(`passed by ${describeTierMatch(baseline.passed)}: no decision in the Baseline tier, allowed`);
   const { uncertain, conflicts } = verdictDoubts(verdict);
   if (conflicts.length > 0) {
     lines.push(`conflict: same-priority rules match with different actions (upstream leaves the choice to the implementation; netfence assumes the most restrictive):`);
