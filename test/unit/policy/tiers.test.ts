@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { NetworkPolicy } from "../../../src/k8s/objects.js";
+import { formatCheck } from "../../../src/cli/check.js";
 import { describeVerdict } from "../../../src/policy/reach-explain.js";
 import { buildIndex, evaluate, matrix, matrixCells, resolveEndpoint, type Endpoint, type Evaluation, type ReachabilityIndex, type Traffic } from "../../../src/policy/reachability.js";
 import { describeTraffic } from "../../../src/policy/ports.js";
@@ -229,5 +230,27 @@ describe("what a verdict carries", () => {
     const index = indexOf([admin("a", 10, inNs("x"), { ingress: [ingress("Accept", [inNs("y")])] }), admin("b", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")])] })]);
     const result = evaluate(index, endpoint(index, "y/a"), endpoint(index, "x/a"), TCP80);
     expect(result.ingress.tiers?.admin?.conflicts.map((c) => `${c.policy} ${c.action}`)).toEqual(["ClusterNetworkPolicy/a Accept", "ClusterNetworkPolicy/b Deny"]);
+  });
+});
+
+describe("netfence check's words", () => {
+  it("says possibly when the verdict rests on a same-priority conflict, and names both rules", () => {
+    const index = indexOf([admin("a", 10, inNs("x"), { ingress: [ingress("Accept", [inNs("y")], undefined, "let-y")] }), admin("b", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")], undefined, "stop-y")] })]);
+    const result = evaluate(index, endpoint(index, "y/a"), endpoint(index, "x/a"), TCP80);
+    const text = formatCheck(result, (v) => describeVerdict(index, v, v.direction === "Egress" ? result.to : result.from, "TCP/80"));
+    expect(text.split("\n")).toEqual([
+      "possibly denied: y/a → x/a TCP/80",
+      "  ✓ egress of y/a: not isolated for egress: no NetworkPolicy in y selects it with policyType Egress",
+      '  ✗ ingress of x/a: denied by Admin tier ClusterNetworkPolicy/b ingress[0] "stop-y" (priority 10)',
+      "      conflict: same-priority rules match with different actions (upstream leaves the choice to the implementation; netfence assumes the most restrictive):",
+      '        Accept: Admin tier ClusterNetworkPolicy/a ingress[0] "let-y" (priority 10)',
+      '        Deny: Admin tier ClusterNetworkPolicy/b ingress[0] "stop-y" (priority 10)',
+    ]);
+  });
+
+  it("says a plain verdict when nothing is in doubt", () => {
+    const index = indexOf([admin("a", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")])] })]);
+    const result = evaluate(index, endpoint(index, "y/a"), endpoint(index, "x/a"), TCP80);
+    expect(formatCheck(result, (v) => describeVerdict(index, v, "", "TCP/80")).split("\n")[0]).toBe("denied: y/a → x/a TCP/80");
   });
 });
