@@ -2,7 +2,9 @@
  * The reachability evaluator on a generated cluster: N pods in M namespaces,
  * P NetworkPolicies of the kinds people write (default deny, same namespace,
  * from labelled namespaces, named ports, port ranges, ipBlocks, egress with
- * DNS). Deterministic: a seeded PRNG. Times the index build and a full matrix.
+ * DNS). Deterministic: a seeded PRNG. Times the index build and a full matrix,
+ * then the same with --tier-policies Admin/Baseline tier policies (ClusterNetworkPolicy
+ * and AdminNetworkPolicy/BaselineAdminNetworkPolicy) added: evaluator_tiers_ratio.
  */
 import { parseArgs } from "node:util";
 import type { LabelSelector, Namespace, NetworkPolicy, NetworkPolicySpec, Pod } from "../../src/k8s/objects.js";
@@ -57,6 +59,31 @@ export function generateCluster(pods: number, namespaces: number, policies: numb
   return { namespaces: nsObjects, pods: podObjects, policies: policyObjects };
 }
 
+/** Admin and Baseline tier policies of the kinds administrators write; ids index priorities so some share one. */
+export function generateTierPolicies(count: number, namespaces: number, seed: number): Record<string, unknown>[] {
+  const rand = prng(seed + 7);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+  const ns = (): Record<string, unknown> => ({ namespaces: { matchLabels: { "kubernetes.io/metadata.name": `ns-${String(Math.floor(rand() * namespaces)).padStart(3, "0")}` } } });
+  const team = (): Record<string, unknown> => ({ namespaces: { matchLabels: { team: pick(TEAMS) } } });
+  const app = (): Record<string, unknown> => ({ pods: { namespaceSelector: { matchLabels: { env: pick(["prod", "dev"]) } }, podSelector: { matchLabels: { app: pick(APPS) } } } });
+  const port = (): Record<string, unknown> => pick([{ tcp: { destinationPort: { number: 80 } } }, { tcp: { destinationPort: { range: { start: 8000, end: 9000 } } } }, { udp: { destinationPort: { number: 53 } } }]);
+  const rule = (direction: "ingress" | "egress", tier: string): Record<string, unknown> => {
+    const action = pick(tier === "Admin" ? ["Accept", "Deny", "Pass"] : ["Accept", "Deny"]);
+    const peers = direction === "egress" && rand() < 0.3 ? [{ networks: [pick(["0.0.0.0/0", "10.10.0.0/16", "192.0.2.0/24"])] }] : [pick([ns, team, app])()];
+    return { name: `${action.toLowerCase()}-${String(Math.floor(rand() * 1000))}`, action, [direction === "ingress" ? "from" : "to"]: peers, ...(rand() < 0.5 ? { protocols: [port()] } : {}) };
+  };
+  return Array.from({ length: count }, (_, i) => {
+    const tier = i % 5 === 4 ? "Baseline" : "Admin";
+    const rules = (direction: "ingress" | "egress"): Record<string, unknown>[] => Array.from({ length: 1 + Math.floor(rand() * 4) }, () => rule(direction, tier));
+    return {
+      apiVersion: "policy.networking.k8s.io/v1beta1",
+      kind: "ClusterNetworkPolicy",
+      metadata: { name: `tier-${String(i)}` },
+      spec: { tier, priority: i * 10, subject: pick([ns, team, app])(), ingress: rules("ingress"), ...(rand() < 0.6 ? { egress: rules("egress") } : {}) },
+    };
+  });
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -68,18 +95,27 @@ export const scenario: Scenario = {
   async run(args) {
     const { values } = parseArgs({
       args,
-      options: { pods: { type: "string", default: "1000" }, namespaces: { type: "string", default: "50" }, policies: { type: "string", default: "500" }, runs: { type: "string", default: "5" }, seed: { type: "string", default: "1" } },
+      options: {
+        pods: { type: "string", default: "1000" },
+        namespaces: { type: "string", default: "50" },
+        policies: { type: "string", default: "500" },
+        "tier-policies": { type: "string", default: "50" },
+        runs: { type: "string", default: "5" },
+        seed: { type: "string", default: "1" },
+      },
     });
-    const [pods, namespaces, policies, runs, seed] = [values.pods, values.namespaces, values.policies, values.runs, values.seed].map(Number) as [number, number, number, number, number];
-    const cluster = generateCluster(pods, namespaces, policies, seed);
-    const traffics: [string, Traffic][] = [
-      ["TCP/80", { protocol: "TCP", port: 80 }],
-      ["ICMP", { protocol: "ICMP" }],
-      ["TCP/http (named)", { protocol: "TCP", port: "http" }],
+    const [pods, namespaces, policies, tierPolicies, runs, seed] = [values.pods, values.namespaces, values.policies, values["tier-policies"], values.runs, values.seed].map(Number) as [number, number, number, number, number, number];
+    const plain = generateCluster(pods, namespaces, policies, seed);
+    const tiered: ClusterState = { ...plain, tierPolicies: generateTierPolicies(tierPolicies, namespaces, seed) };
+    const traffics: [string, ClusterState, Traffic][] = [
+      ["TCP/80", plain, { protocol: "TCP", port: 80 }],
+      ["ICMP", plain, { protocol: "ICMP" }],
+      ["TCP/http (named)", plain, { protocol: "TCP", port: "http" }],
+      [`TCP/80 + ${String(tierPolicies)} tier`, tiered, { protocol: "TCP", port: 80 }],
     ];
     const rows: string[][] = [];
     const results: Record<string, number> = {};
-    for (const [label, traffic] of traffics) {
+    for (const [label, cluster, traffic] of traffics) {
       const buildTimes: number[] = [];
       const matrixTimes: number[] = [];
       let allowed = 0;
@@ -106,12 +142,14 @@ export const scenario: Scenario = {
         results.matrix_only_ms = mat;
       }
     }
+    const tiersMs = results[`TCP/80 + ${String(tierPolicies)} tier`] ?? 0;
     const header = ["traffic", "pods", "namespaces", "policies", "index ms", "matrix ms", "total ms", "pairs/s", "allowed"];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
     const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
     console.log(line(header));
     for (const row of rows) console.log(line(row));
-    console.log(`\nmedian of ${String(runs)} runs after one warm-up; total = index build + matrix (what one 'netfence matrix' pays after loading)\n`);
+    console.log(`\nmedian of ${String(runs)} runs after one warm-up; total = index build + matrix (what one 'netfence matrix' pays after loading)`);
+    console.log(`with ${String(tierPolicies)} Admin/Baseline tier policies: ${tiersMs.toFixed(1)} ms, ${(tiersMs / (results["TCP/80"] ?? 1)).toFixed(2)}× the NetworkPolicies alone (target ≤ 1.5×)\n`);
     await Promise.resolve();
     const round = (n: number | undefined): number => Math.round((n ?? 0) * 10) / 10;
     return {
@@ -120,6 +158,9 @@ export const scenario: Scenario = {
       evaluator_matrix_only_ms: round(results.matrix_only_ms),
       evaluator_icmp_ms: round(results.ICMP),
       evaluator_named_port_ms: round(results["TCP/http (named)"]),
+      evaluator_tiers_ms: round(tiersMs),
+      evaluator_tiers_ratio: Math.round((tiersMs / (results["TCP/80"] ?? 1)) * 100) / 100,
+      tier_policies: tierPolicies,
       pods,
       namespaces,
       policies,

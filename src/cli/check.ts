@@ -1,5 +1,6 @@
 import { describeVerdict } from "../policy/reach-explain.js";
 import { describeTraffic } from "../policy/ports.js";
+import { isPossibleOnly } from "../policy/tiers-explain.js";
 import { evaluate, type Evaluation } from "../policy/reachability.js";
 import { command, UsageError } from "./command.js";
 import { endpointOf, INPUT_OPTIONS, loadInputs, parseTraffic, printNotes, TRAFFIC_OPTIONS } from "./inputs.js";
@@ -7,7 +8,9 @@ import { endpointOf, INPUT_OPTIONS, loadInputs, parseTraffic, printNotes, TRAFFI
 /** The answer and its reasons, one side per block. */
 export function formatCheck(result: Evaluation, describe: (verdict: Evaluation["egress"]) => string[]): string {
   const traffic = result.resolved && result.traffic.protocol !== "ICMP" && typeof result.traffic.port === "string" ? `${describeTraffic(result.resolved)} (${result.traffic.port})` : describeTraffic(result.traffic);
-  const lines = [`${result.allowed ? "allowed" : "denied"}: ${result.from} → ${result.to} ${traffic}`];
+  // A verdict resting on an unreadable tier policy or a same-priority conflict is only possible.
+  const possibly = isPossibleOnly(result.egress) || isPossibleOnly(result.ingress) ? "possibly " : "";
+  const lines = [`${possibly}${result.allowed ? "allowed" : "denied"}: ${result.from} → ${result.to} ${traffic}`];
   if (result.egress.reason === "unresolved-port" && result.traffic.protocol !== "ICMP") {
     lines.push(`  ${result.to} has no ${result.traffic.protocol} container port named ${String(result.traffic.port)}`);
     return lines.join("\n");
@@ -27,7 +30,7 @@ export function formatCheck(result: Evaluation, describe: (verdict: Evaluation["
 
 export const checkCommand = command({
   name: "check",
-  summary: "Say whether one pod (or IP) may reach another under the NetworkPolicies, and why. Exit 0 allowed, 1 denied, 2 usage or input error.",
+  summary: "Say whether one pod (or IP) may reach another under the Admin tier, the NetworkPolicies and the Baseline tier, and why. Exit 0 allowed, 1 denied, 2 usage or input error.",
   options: {
     ...INPUT_OPTIONS,
     from: { type: "string", valueName: "ns/pod|IP", description: "the source" },

@@ -2,6 +2,7 @@ import { bypassVerdict, formatBypass, type NamespaceVerdict } from "../policy/by
 import { generatedFor } from "../policy/ownership.js";
 import type { NetworkPolicy, PolicyType } from "../k8s/objects.js";
 import { describeSelector, explainPod, type DirectionExplanation, type PodExplanation, type RuleExplanation } from "../policy/reach-explain.js";
+import type { TierPolicyExplanation } from "../policy/tiers-explain.js";
 import { effectivePolicyTypes, type ReachabilityIndex } from "../policy/reachability.js";
 import { command, UsageError } from "./command.js";
 import { endpointOf, INPUT_OPTIONS, loadInputs, printNotes } from "./inputs.js";
@@ -24,7 +25,30 @@ function ruleLines(rule: RuleExplanation, direction: "Ingress" | "Egress"): stri
   return [`${rule.field}  ${peers[0] ?? ""}`, ...peers.slice(1).map((l) => `${pad}${l}`), `${pad}ports: ${rule.ports}`];
 }
 
+function tierPolicyLines(label: string, policies: readonly TierPolicyExplanation[], direction: "Ingress" | "Egress"): string[] {
+  if (policies.length === 0) return [];
+  const field = direction === "Ingress" ? "from" : "to";
+  const lines = [`  ${label}: ${String(policies.length)} polic${policies.length === 1 ? "y" : "ies"}, in order — the first matching rule decides (Accept, Deny; Pass skips the rest of the tier)`];
+  for (const policy of policies) {
+    lines.push(`    ${policy.key}${policy.priority === undefined ? "" : ` (priority ${String(policy.priority)})`}  subject: ${policy.subject}`);
+    for (const rule of policy.rules) {
+      lines.push(`      ${rule.field}  ${rule.action}`);
+      for (const peer of rule.peers) lines.push(`        ${field} ${peer.description} → ${podList(peer.pods)}${peer.outside ? " (and outside addresses in the networks)" : ""}`);
+      lines.push(`        protocols: ${rule.ports}`);
+    }
+  }
+  return lines;
+}
+
 function directionLines(direction: "Ingress" | "Egress", explanation: DirectionExplanation): string[] {
+  const [head = "", ...rest] = networkPolicyLines(direction, explanation);
+  const admin = tierPolicyLines("Admin tier (before the NetworkPolicies)", explanation.admin, direction);
+  const baseline = tierPolicyLines("Baseline tier (only when no NetworkPolicy isolates it)", explanation.baseline, direction);
+  const note = admin.length + baseline.length > 0 ? ["  NetworkPolicies (when the Admin tier decides nothing):"] : [];
+  return [head, ...admin, ...note, ...rest, ...baseline];
+}
+
+function networkPolicyLines(direction: "Ingress" | "Egress", explanation: DirectionExplanation): string[] {
   const verb = direction === "Ingress" ? "reach it" : "leave it";
   if (!explanation.isolated) {
     return [`${direction}: not isolated — no NetworkPolicy selects it with policyType ${direction}; all traffic may ${verb}`];

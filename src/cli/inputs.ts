@@ -22,7 +22,8 @@ export const INPUT_OPTIONS = {
     short: "f",
     multiple: true,
     valueName: "file|dir",
-    description: "manifests to read (Namespaces, Pods with status.podIP, NetworkPolicies, IsolationProfiles); repeatable. Without -f, the live cluster is read",
+    description:
+      "manifests to read (Namespaces, Pods with status.podIP, NetworkPolicies, ClusterNetworkPolicies, AdminNetworkPolicies, BaselineAdminNetworkPolicies, IsolationProfiles); repeatable. Without -f, the live cluster is read",
   },
   kubeconfig: { type: "string", valueName: "path", description: "kubeconfig for the live cluster (default: KUBECONFIG, then ~/.kube/config)" },
   context: { type: "string", valueName: "name", description: "kubeconfig context to use" },
@@ -84,7 +85,7 @@ export function loadObjects(objects: readonly LooseObject[], source: string): Lo
     renderedPolicies = rendered.policies.length;
     policies = [...policies, ...rendered.policies];
   }
-  const index = buildIndex({ namespaces, pods: input.cluster.pods, policies });
+  const index = buildIndex({ namespaces, pods: input.cluster.pods, policies, tierPolicies: input.cluster.tierPolicies ?? [] });
   return { index, source, renderedPolicies, notes: notesFor(input, index) };
 }
 
@@ -119,7 +120,7 @@ export async function readLiveObjects(values: InputValues, namespaces: readonly 
     throw new UsageError(`reading the cluster at ${server}: ${error.code === undefined ? error.message : describe(error)}`);
   }
   // The cluster's NetworkPolicies are what is enforced: profiles there are already rendered by the operator.
-  return { objects: [...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies], server };
+  return { objects: [...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies, ...snapshot.tierPolicies], server };
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * A read-only snapshot of what NetworkPolicy reachability depends on: every
  * Namespace, and the Pods, NetworkPolicies (all of them, not only netfence's)
- * and IsolationProfiles, listed page by page. Objects come back as plain JSON
+ * IsolationProfiles and the cluster-scoped tier policies (ClusterNetworkPolicy,
+ * AdminNetworkPolicy, BaselineAdminNetworkPolicy, wherever API discovery says
+ * they are served), listed page by page. Objects come back as plain JSON
  * (the wire form), each with its kind and apiVersion set.
  */
 import { ApiException, type KubeConfig } from "@kubernetes/client-node";
@@ -21,6 +23,8 @@ export interface ClusterSnapshot {
   networkPolicies: SnapshotObject[];
   /** Empty when the IsolationProfile CRD is not installed. */
   isolationProfiles: SnapshotObject[];
+  /** ClusterNetworkPolicies (v1beta1, else v1alpha2), AdminNetworkPolicies and BaselineAdminNetworkPolicies (v1alpha1) the API serves. */
+  tierPolicies: SnapshotObject[];
 }
 
 export interface SnapshotOptions {
@@ -55,17 +59,65 @@ async function listEach(kc: KubeConfig, group: string, plural: string, apiVersio
   return lists.flat();
 }
 
+const TIER_GROUP = "policy.networking.k8s.io";
+/** Each kind at the versions netfence reads, most preferred first (v1beta1 and v1alpha2 are one stored object). */
+const TIER_RESOURCES: [plural: string, kind: string, versions: string[]][] = [
+  ["clusternetworkpolicies", "ClusterNetworkPolicy", ["v1beta1", "v1alpha2"]],
+  ["adminnetworkpolicies", "AdminNetworkPolicy", ["v1alpha1"]],
+  ["baselineadminnetworkpolicies", "BaselineAdminNetworkPolicy", ["v1alpha1"]],
+];
+
+const notFound = (err: unknown): boolean => err instanceof ApiException && err.code === 404;
+
+/** The group's versions and the resources each serves, by API discovery; empty when the group is not served. */
+async function servedTierResources(kc: KubeConfig): Promise<Map<string, Set<string>>> {
+  const served = new Map<string, Set<string>>();
+  let group: unknown;
+  try {
+    group = await getJson(kc, `/apis/${TIER_GROUP}`);
+  } catch (err) {
+    if (notFound(err)) return served;
+    throw err;
+  }
+  const versions = isRecord(group) && Array.isArray(group.versions) ? group.versions : [];
+  const names = versions.flatMap((v) => (isRecord(v) && typeof v.version === "string" ? [v.version] : []));
+  await Promise.all(
+    names.map(async (version) => {
+      const list = await getJson(kc, `/apis/${TIER_GROUP}/${version}`).catch((err: unknown) => {
+        if (notFound(err)) return undefined;
+        throw err;
+      });
+      const resources = isRecord(list) && Array.isArray(list.resources) ? list.resources : [];
+      served.set(version, new Set(resources.flatMap((r) => (isRecord(r) && typeof r.name === "string" ? [r.name] : []))));
+    }),
+  );
+  return served;
+}
+
+/** Every tier policy the API serves, each kind once, at its most preferred served version. */
+async function listTierPolicies(kc: KubeConfig, limit: number): Promise<SnapshotObject[]> {
+  const served = await servedTierResources(kc);
+  const lists = await Promise.all(
+    TIER_RESOURCES.map(([plural, kind, versions]) => {
+      const version = versions.find((v) => served.get(v)?.has(plural));
+      return version === undefined ? Promise.resolve([]) : listAll(kc, `/apis/${TIER_GROUP}/${version}/${plural}`, `${TIER_GROUP}/${version}`, kind, limit);
+    }),
+  );
+  return lists.flat();
+}
+
 /** Lists everything the evaluator needs; only reads. A missing IsolationProfile CRD (404) gives no profiles. */
 export async function readClusterSnapshot(kc: KubeConfig, options: SnapshotOptions = {}): Promise<ClusterSnapshot> {
   const limit = options.limit ?? 500;
-  const [namespaces, pods, networkPolicies, isolationProfiles] = await Promise.all([
+  const [namespaces, pods, networkPolicies, isolationProfiles, tierPolicies] = await Promise.all([
     listAll(kc, "/api/v1/namespaces", "v1", "Namespace", limit),
     listEach(kc, "/api/v1", "pods", "v1", "Pod", options),
     listEach(kc, "/apis/networking.k8s.io/v1", "networkpolicies", "networking.k8s.io/v1", "NetworkPolicy", options),
     listAll(kc, "/apis/netfence.io/v1alpha1/isolationprofiles", "netfence.io/v1alpha1", "IsolationProfile", limit).catch((err: unknown) => {
-      if (err instanceof ApiException && err.code === 404) return [];
+      if (notFound(err)) return [];
       throw err;
     }),
+    listTierPolicies(kc, limit),
   ]);
-  return { namespaces, pods, networkPolicies, isolationProfiles };
+  return { namespaces, pods, networkPolicies, isolationProfiles, tierPolicies };
 }

@@ -8,6 +8,7 @@ import { formatIp } from "../k8s/cidr.js";
 import type { LabelSelector, NetworkPolicyPeer, NetworkPolicyPort, PolicyType } from "../k8s/objects.js";
 import { describePortEntry } from "./ports.js";
 import type { Admission, PolicyEntry, ReachabilityIndex, RuleEntry, Verdict } from "./reachability.js";
+import { describeTierMatch, explainTiers, tierLines, type TierPolicyExplanation } from "./tiers-explain.js";
 
 /** How much of a selector a bounded description names: the rest is counted ("… and 75 more values"). */
 export interface DescribeBound {
@@ -63,8 +64,13 @@ export function describeAdmission(index: ReachabilityIndex, admission: Admission
   return `${admission.policy} ${field}[${admission.rule}]: ${peerText}; ${portText}`;
 }
 
-/** One line on a side of a probe: why it lets the traffic through or not. */
+/** Lines on a side of a probe: why it lets the traffic through or not, tiers included. */
 export function describeVerdict(index: ReachabilityIndex, verdict: Verdict, peer: string, traffic: string): string[] {
+  const [first = "", ...rest] = describeNetworkPolicyVerdict(index, verdict, peer, traffic);
+  return [first, ...rest, ...tierLines(verdict)];
+}
+
+function describeNetworkPolicyVerdict(index: ReachabilityIndex, verdict: Verdict, peer: string, traffic: string): string[] {
   const side = verdict.direction === "Ingress" ? "ingress" : "egress";
   const namespace = verdict.endpoint.split("/")[0] ?? "";
   switch (verdict.reason) {
@@ -80,6 +86,11 @@ export function describeVerdict(index: ReachabilityIndex, verdict: Verdict, peer
       return [`isolated for ${side} by ${verdict.isolatedBy.join(", ")}; admitted by:`, ...verdict.admittedBy.map((a) => `  ${describeAdmission(index, a)}`)];
     case "no-rule-admits":
       return [`isolated for ${side} by ${verdict.isolatedBy.join(", ")}; no ${side} rule admits ${peer} on ${traffic}`];
+    case "admin-tier":
+    case "baseline-tier": {
+      const match = verdict.reason === "admin-tier" ? verdict.tiers?.admin?.decided : verdict.tiers?.baseline?.decided;
+      return [match ? `${verdict.allowed ? "allowed" : "denied"} by ${describeTierMatch(match)}` : `${verdict.allowed ? "allowed" : "denied"} by the ${verdict.reason === "admin-tier" ? "Admin" : "Baseline"} tier`];
+    }
   }
 }
 
@@ -109,6 +120,10 @@ export interface PolicyExplanation {
 export interface DirectionExplanation {
   isolated: boolean;
   policies: PolicyExplanation[];
+  /** Admin tier policies selecting the pod, in evaluation order (before the NetworkPolicies). */
+  admin: TierPolicyExplanation[];
+  /** Baseline tier policies selecting the pod (after the NetworkPolicies, only when none isolates it). */
+  baseline: TierPolicyExplanation[];
 }
 
 export interface PodExplanation {
@@ -139,7 +154,7 @@ function explainDirection(index: ReachabilityIndex, pod: number, direction: Poli
     const rules = direction === "Ingress" ? policy.ingress : policy.egress;
     return [{ key: policy.key, types: policy.types, podSelector: describeSelector(policy.policy.spec.podSelector), rules: rules.map((r) => explainRule(index, policy, r)) }];
   });
-  return { isolated: policies.length > 0, policies };
+  return { isolated: policies.length > 0, policies, admin: explainTiers(index, pod, direction, "Admin"), baseline: explainTiers(index, pod, direction, "Baseline") };
 }
 
 /** Which policies isolate the pod, each direction, and whom each of their rules admits on which ports. */

@@ -10,6 +10,7 @@ import { PROTOCOLS, type Namespace, type NetworkPolicy, type Pod } from "../k8s/
 import { isPortName, PORT_NAME_MAX_LENGTH } from "../k8s/port-name.js";
 import { labelSelectorSchema, networkPolicyPortSchema } from "../k8s/schemas.js";
 import type { ClusterState } from "./reachability.js";
+import { isTierObject } from "./tiers-parse.js";
 
 const labels = z.record(z.string(), z.string());
 
@@ -125,7 +126,8 @@ export function readNamespace(obj: LooseObject, errors: string[]): Namespace | u
 }
 
 /**
- * Sorts objects by kind into Namespaces, Pods, NetworkPolicies and
+ * Sorts objects by kind into Namespaces, Pods, NetworkPolicies, tier policies
+ * (ClusterNetworkPolicy, AdminNetworkPolicy, BaselineAdminNetworkPolicy) and
  * IsolationProfiles; anything else is counted and skipped. Objects without a
  * namespace land in "default", as kubectl apply would put them.
  */
@@ -134,6 +136,8 @@ export function toClusterInput(objects: readonly LooseObject[]): ClusterInput {
   const pods: Pod[] = [];
   const policies: NetworkPolicy[] = [];
   const profiles: LooseObject[] = [];
+  // Tier policies are read tolerantly by the evaluator (tiers-parse.ts): problems become warnings, not errors.
+  const tierPolicies: LooseObject[] = [];
   const ignored: Record<string, number> = {};
   const errors: string[] = [];
   for (const obj of objects) {
@@ -148,6 +152,8 @@ export function toClusterInput(objects: readonly LooseObject[]): ClusterInput {
     } else if (kind === "NetworkPolicy" && apiVersion === "networking.k8s.io/v1") {
       const policy = check(policySchema, obj, errors);
       if (policy) policies.push({ ...policy, metadata: { ...policy.metadata, namespace: policy.metadata.namespace ?? "default" } });
+    } else if (isTierObject(kind, apiVersion)) {
+      tierPolicies.push(obj);
     } else if (kind === "IsolationProfile" && apiVersion.startsWith("netfence.io/")) {
       profiles.push(obj);
     } else {
@@ -155,5 +161,5 @@ export function toClusterInput(objects: readonly LooseObject[]): ClusterInput {
       ignored[label] = (ignored[label] ?? 0) + 1;
     }
   }
-  return { cluster: { namespaces, pods, policies }, profiles, ignored, errors };
+  return { cluster: { namespaces, pods, policies, tierPolicies }, profiles, ignored, errors };
 }

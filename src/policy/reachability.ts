@@ -15,6 +15,7 @@ import { isNamedPortEntry, portEntryMatches, resolveTraffic, type ResolvedTraffi
 import { readPeer } from "./peers.js";
 import { Bitset } from "./reach-bitset.js";
 import { matchesSelector } from "./selectors.js";
+import { buildTierIndex, sideTiers, tierBit, tieredVerdict, type SideTiers, type TierIndex, type TierTrace } from "./tiers.js";
 
 export type { Traffic, ResolvedTraffic } from "./ports.js";
 
@@ -23,6 +24,8 @@ export interface ClusterState {
   namespaces: readonly Namespace[];
   pods: readonly Pod[];
   policies: readonly NetworkPolicy[];
+  /** ClusterNetworkPolicy / AdminNetworkPolicy / BaselineAdminNetworkPolicy wire objects, read tolerantly (tiers-parse.ts). */
+  tierPolicies?: readonly unknown[];
 }
 
 /** The label the API server sets on every namespace. */
@@ -84,6 +87,8 @@ export interface ReachabilityIndex {
   egressPolicies: readonly (readonly number[])[];
   /** Things the evaluator read around (invalid CIDRs, duplicate objects, empty peers). */
   warnings: readonly string[];
+  /** The Admin and Baseline tiers (tiers.ts). */
+  tiers: TierIndex;
 }
 
 /** Effective policyTypes: as written, or Ingress plus Egress when the policy has egress rules. */
@@ -244,7 +249,9 @@ export function buildIndex(cluster: ClusterState): ReachabilityIndex {
     };
   });
 
-  return { pods, policies, namespaceLabels, podByKey, podByIp, ingressPolicies, egressPolicies, warnings };
+  const tiers = buildTierIndex(cluster.tierPolicies ?? [], pods, namespaceLabels);
+  warnings.push(...tiers.warnings);
+  return { pods, policies, namespaceLabels, podByKey, podByIp, ingressPolicies, egressPolicies, warnings, tiers };
 }
 
 // ---------------------------------------------------------------------------
@@ -316,7 +323,11 @@ export type VerdictReason =
   /** isolated, and no rule admits the traffic */
   | "no-rule-admits"
   /** the probe names a port the destination pod does not have */
-  | "unresolved-port";
+  | "unresolved-port"
+  /** an Admin tier rule decided (Accept or Deny): see `tiers.admin.decided` */
+  | "admin-tier"
+  /** no NetworkPolicy isolates the pod and a Baseline tier rule decided: see `tiers.baseline.decided` */
+  | "baseline-tier";
 
 export interface Verdict {
   direction: PolicyType;
@@ -329,6 +340,8 @@ export interface Verdict {
   isolatedBy: string[];
   /** Every rule that admits the traffic (empty unless reason is "admitted"). */
   admittedBy: Admission[];
+  /** What the Admin and Baseline tiers did; absent when no tier policy selects the pod. */
+  tiers?: TierTrace;
 }
 
 export interface Evaluation {
@@ -408,8 +421,8 @@ export function evaluate(index: ReachabilityIndex, from: Endpoint, to: Endpoint,
   if (resolved === undefined) {
     return { ...names, allowed: false, traffic, resolved, egress: plain("Egress", "unresolved-port", false), ingress: plain("Ingress", "unresolved-port", false) };
   }
-  const egress = directionVerdict(index, "Egress", from, to, resolved, destinationPorts);
-  const ingress = directionVerdict(index, "Ingress", to, from, resolved, destinationPorts);
+  const egress = tieredVerdict(index, "Egress", from, to, resolved, destinationPorts, () => directionVerdict(index, "Egress", from, to, resolved, destinationPorts));
+  const ingress = tieredVerdict(index, "Ingress", to, from, resolved, destinationPorts, () => directionVerdict(index, "Ingress", to, from, resolved, destinationPorts));
   return { ...names, allowed: egress.allowed && ingress.allowed, traffic, resolved, egress, ingress };
 }
 
@@ -529,6 +542,7 @@ export function matrix(index: ReachabilityIndex, traffic: Traffic, options: Matr
   const cells = new Uint8Array(n * n);
   const destinationPorts: (number | undefined)[] = [];
   const egressCache = new Map<string, (Admits | undefined)[]>();
+  const egressTierCache = new Map<string, (SideTiers | null | undefined)[]>();
 
   for (let j = 0; j < n; j++) {
     const to = endpoints[j];
@@ -537,11 +551,17 @@ export function matrix(index: ReachabilityIndex, traffic: Traffic, options: Matr
     const resolved = resolveTraffic(traffic, dstPorts);
     destinationPorts.push(resolved && resolved.protocol !== "ICMP" ? resolved.port : undefined);
     const ingress = resolved && to.endpoint.kind === "pod" ? admitsFor(index, to.endpoint.pod, "Ingress", resolved, dstPorts) : undefined;
+    const ingressTiers = resolved && ingress && to.endpoint.kind === "pod" ? sideTiers(index, "Ingress", to.endpoint.pod, resolved, dstPorts, !ingress.everything) : undefined;
     const key = resolved ? trafficKey(resolved) : "";
     let egressByPod = egressCache.get(key);
     if (!egressByPod) {
       egressByPod = [];
       egressCache.set(key, egressByPod);
+    }
+    let egressTiersByPod = egressTierCache.get(key);
+    if (!egressTiersByPod) {
+      egressTiersByPod = [];
+      egressTierCache.set(key, egressTiersByPod);
     }
     for (let i = 0; i < n; i++) {
       const from = endpoints[i];
@@ -557,7 +577,8 @@ export function matrix(index: ReachabilityIndex, traffic: Traffic, options: Matr
         continue;
       }
       let cell = 0;
-      if (!ingress || admitsEndpoint(ingress, from.endpoint)) cell |= CELL.INGRESS;
+      const ingressByTier = ingressTiers ? tierBit(index, ingressTiers, from.endpoint, resolved, dstPorts) : undefined;
+      if (ingressByTier ?? (!ingress || admitsEndpoint(ingress, from.endpoint))) cell |= CELL.INGRESS;
       if (from.endpoint.kind === "external") cell |= CELL.EGRESS;
       else {
         const src = from.endpoint.pod;
@@ -566,7 +587,13 @@ export function matrix(index: ReachabilityIndex, traffic: Traffic, options: Matr
           egress = admitsFor(index, src, "Egress", resolved, dstPorts);
           egressByPod[src] = egress;
         }
-        if (admitsEndpoint(egress, to.endpoint) || namedRulesAdmit(egress.namedRules, to.endpoint, resolved, dstPorts)) cell |= CELL.EGRESS;
+        let egressTiers = egressTiersByPod[src];
+        if (egressTiers === undefined) {
+          egressTiers = sideTiers(index, "Egress", src, resolved, dstPorts, !egress.everything) ?? null;
+          egressTiersByPod[src] = egressTiers;
+        }
+        const egressByTier = egressTiers ? tierBit(index, egressTiers, to.endpoint, resolved, dstPorts) : undefined;
+        if (egressByTier ?? (admitsEndpoint(egress, to.endpoint) || namedRulesAdmit(egress.namedRules, to.endpoint, resolved, dstPorts))) cell |= CELL.EGRESS;
       }
       cells[at] = cell;
     }
