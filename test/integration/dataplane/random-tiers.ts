@@ -32,14 +32,13 @@ export function randomTierPolicies(seed: number, names: Record<(typeof TEAMS)[nu
       [{ portNumber: { protocol: "UDP", port: 53 } }],
       [{ portRange: { protocol: "TCP", start: 80, end: 81 } }],
       [{ portNumber: { protocol: "TCP", port: 81 } }, { portNumber: { protocol: "UDP", port: 53 } }],
-      [{ namedPort: "web" }],
+      // No namedPort: felix v3.31.0 converts an ANP namedPort to no port at all, so the rule
+      // matches every protocol and port (docs/tiers.md, "What the data plane here does").
     ]);
   const rules = (egress: boolean, actions: readonly string[]): Record<string, unknown>[] =>
     Array.from({ length: Math.floor(rand() * 3) }, (_, i) => {
       const p = ports();
-      // The API refuses networks peers beside namedPort (a network has no named ports).
-      const named = p?.some((entry) => "namedPort" in entry) ?? false;
-      return { name: `r${String(i)}`, action: pick(actions), [egress ? "to" : "from"]: Array.from({ length: 1 + Math.floor(rand() * 2) }, () => peer(egress && !named)), ...(p ? { ports: p } : {}) };
+      return { name: `r${String(i)}`, action: pick(actions), [egress ? "to" : "from"]: Array.from({ length: 1 + Math.floor(rand() * 2) }, () => peer(egress)), ...(p ? { ports: p } : {}) };
     });
   const spec = (actions: readonly string[]): Record<string, unknown> => {
     const ingress = rules(false, actions);
