@@ -19,7 +19,10 @@ import { createInformer, keepIdentityAndLabels, shareParts, type Informer, type 
 import { loadKubeConfig } from "./io/kubeconfig.js";
 import type { LeaderElector } from "./io/leader.js";
 import type { QueueMetrics } from "./controller/queue.js";
-import { KeepAliveJson } from "./io/client.js";
+import { getJson, KeepAliveJson } from "./io/client.js";
+import { servedTierKinds, type ServedTierKind } from "./io/cluster-snapshot.js";
+import { classify } from "./io/errors.js";
+import { adminTierView } from "./controller/admin-tier.js";
 import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
 import { serve, probeRoute } from "./observability/http.js";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.js";
@@ -82,9 +85,44 @@ interface Caches {
   namespaces: Informer<Namespace>;
   pods: Informer<Pod>;
   policies: Informer<NetworkPolicy>;
+  [tier: `tier:${string}`]: Informer<ObjectWithMeta>;
 }
 
-function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | undefined): Caches {
+/** The Admin-tier kinds the verdict reads (BaselineAdminNetworkPolicy never decides for a pod a NetworkPolicy selects). */
+const ADMIN_TIER_KINDS = new Set(["ClusterNetworkPolicy", "AdminNetworkPolicy"]);
+
+/**
+ * The Admin-tier kinds the API serves and this operator may list, by discovery
+ * at start-up. A kind it may not list (an older chart's RBAC) is left out with
+ * a warning: the status then says which kinds the verdict read.
+ */
+async function adminTierKinds(kc: KubeConfig, log: Logger): Promise<ServedTierKind[]> {
+  let served: ServedTierKind[];
+  try {
+    served = (await servedTierKinds(kc)).filter((t) => ADMIN_TIER_KINDS.has(t.kind));
+  } catch (err) {
+    log.warn({ err: classify(err).message }, "API discovery of the Admin tier failed: reading NetworkPolicies only");
+    return [];
+  }
+  const readable = await Promise.all(
+    served.map(async (t) => {
+      try {
+        await getJson(kc, t.path, { query: { limit: "1" } });
+        return true;
+      } catch (err) {
+        log.warn({ kind: t.kind, err: classify(err).message }, "Cannot list an Admin-tier kind the API serves: the verdict does not read it");
+        return false;
+      }
+    }),
+  );
+  return served.filter((_, i) => readable[i]);
+}
+
+function tierInformers(kc: KubeConfig, log: Logger, kinds: readonly ServedTierKind[]): Record<`tier:${string}`, Informer<ObjectWithMeta>> {
+  return Object.fromEntries(kinds.map((t) => [`tier:${t.kind}`, createInformer<ObjectWithMeta>(kc, { name: t.path.split("/").pop() ?? t.kind, path: t.path, logger: log })]));
+}
+
+function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | undefined, tiers: readonly ServedTierKind[]): Caches {
   // netfence's own policies are copies of a few specs; pods of one ReplicaSet have equal labels.
   const policyParts = shareParts<NetworkPolicy>(new JsonInterner(), ["spec", "labels", "annotations", "ownerReferences"]);
   const podLabels = shareParts<Pod>(new JsonInterner(), ["labels"]);
@@ -104,17 +142,23 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
       transform: policyParts,
       logger: log,
     }),
+    ...tierInformers(kc, log, tiers),
   };
 }
 
 /** The reconcile's dependencies on the caches and one kept-alive write transport. */
-function reconcileDeps(config: RunConfig, caches: Caches, transport: KeepAliveJson, metrics: Metrics, log: Logger, identity: string): ReconcileDeps {
+function reconcileDeps(config: RunConfig, caches: Caches, tiers: readonly ServedTierKind[], transport: KeepAliveJson, metrics: Metrics, log: Logger, identity: string): ReconcileDeps {
   const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
+  const tierCaches = tiers.flatMap((t) => {
+    const cache = caches[`tier:${t.kind}`];
+    return cache ? [{ kind: t.kind, apiVersion: t.apiVersion, cache }] : [];
+  });
   return {
     profiles: caches.profiles,
     namespaces: caches.namespaces,
     pods: caches.pods,
     policies: caches.policies,
+    tiers: adminTierView(tierCaches),
     writer: new KubePolicyWriter(transport, limiter),
     profileWriter: new KubeProfileWriter(transport, limiter),
     events: new KubeEventRecorder(transport, identity, log),
@@ -194,11 +238,12 @@ export async function run(config: RunConfig): Promise<number> {
   const kc = loadKubeConfig({ kubeconfig: config.kubeconfig });
   const identity = `${hostname()}_${String(process.pid)}`;
   const metrics = new Metrics();
-  const caches = createCaches(kc, log, config.profileSelector);
+  const tiers = await adminTierKinds(kc, log);
+  const caches = createCaches(kc, log, config.profileSelector, tiers);
   // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
   const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
-  const deps = reconcileDeps(config, caches, transport, metrics, log, identity);
-  const controller = new ProfileController(caches, {
+  const deps = reconcileDeps(config, caches, tiers, transport, metrics, log, identity);
+  const controller = new ProfileController({ ...caches, tiers: tiers.flatMap((t) => caches[`tier:${t.kind}`] ?? []) }, {
     ...config,
     reconcile: (name, rejudge) => reconcileProfile(name, deps, rejudge),
     log,
@@ -215,7 +260,7 @@ export async function run(config: RunConfig): Promise<number> {
   let leading = !config.leaderElect;
   const servers = await startServers(config, caches, metrics, { leading: () => leading, queue: () => controller.queueMetrics() });
 
-  log.info({ namespace: config.namespace, identity, leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
+  log.info({ namespace: config.namespace, identity, adminTier: tiers.map((t) => t.apiVersion + "/" + t.kind), leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
   await syncCaches(caches, log);
   const stopped = untilStopped(log);
   const lead = () => {

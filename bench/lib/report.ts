@@ -12,6 +12,7 @@ export const HEADLINE = [
   "steady_writes_restart",
   "rss_mib",
   "evaluator_matrix_ms",
+  "evaluator_tiers_ratio",
   "dataplane_isolation_p50_ms",
   "dataplane_isolation_p99_ms",
   "bypass_full_ms",

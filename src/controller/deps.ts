@@ -12,6 +12,7 @@ import type { DriftContest } from "./contest.js";
 import type { InPlaceLedger } from "./in-place.js";
 import type { PassMemo } from "./memo.js";
 import type { VerdictMemo } from "./verdicts.js";
+import type { AdminTierView } from "./admin-tier.js";
 import type { EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics } from "./ports.js";
 
 export interface ReconcileDeps {
@@ -20,6 +21,8 @@ export interface ReconcileDeps {
   pods: ReadCache<Pod>;
   /** Every NetworkPolicy (netfence's own and everyone else's: the effective-isolation verdict reads them all). */
   policies: ReadCache<NetworkPolicy>;
+  /** The Admin-tier policies the API serves (ClusterNetworkPolicy, AdminNetworkPolicy); none: only NetworkPolicies are read. */
+  tiers?: AdminTierView;
   writer: PolicyWriter;
   profileWriter: ProfileWriter;
   events: EventRecorder;

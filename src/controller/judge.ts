@@ -31,13 +31,14 @@ export function judgeEffectiveIsolation(profile: IsolationProfile, desired: read
 /** An Isolated entry as the namespace's policies leave it: the same entry, or Bypassed naming the widening rules. */
 export function judge(profile: ProfileRef, entry: NamespaceStatus, desired: NetworkPolicy, deps: ReconcileDeps): NamespaceStatus {
   const namespace = desired.metadata.namespace ?? "";
-  const verdict = deps.verdicts.verdict(profile, desired, deps.policies.byNamespace(namespace), deps.namespaces.get(namespace));
+  const verdict = deps.verdicts.verdict(profile, desired, deps.policies.byNamespace(namespace), deps.namespaces.get(namespace), deps.tiers?.policies());
   if (verdict.state === "Isolated") return entry;
   const count = verdict.bypassedBy.length;
+  const tier = verdict.bypassedBy.some((b) => !b.startsWith(`${namespace}/`));
   return {
     ...entry,
     state: "Bypassed",
-    message: `${String(count)} rule${count === 1 ? "" : "s"} of other NetworkPolicies admit${count === 1 ? "s" : ""} more than the profile`,
+    message: `${String(count)} rule${count === 1 ? "" : "s"} of other ${tier ? "policies (NetworkPolicies or the Admin tier)" : "NetworkPolicies"} admit${count === 1 ? "s" : ""} more than the profile`,
     bypassedBy: verdict.bypassedBy.slice(0, LIMITS.bypassedBy),
   };
 }

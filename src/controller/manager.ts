@@ -22,6 +22,8 @@ export interface ControllerCaches {
   namespaces: EventSource<Namespace>;
   pods: EventSource<Pod>;
   policies: EventSource<NetworkPolicy>;
+  /** The Admin-tier kinds the API serves (ClusterNetworkPolicy, AdminNetworkPolicy): a change can bypass any profile. */
+  tiers?: readonly EventSource<object>[];
 }
 
 export interface ControllerOptions {
@@ -150,6 +152,9 @@ export class ProfileController {
     policies.on("add", (p) => this.policyChanged(p, policyKeys(index, namespaces, p)));
     policies.on("update", (p, old) => this.policyChanged(p, policyKeys(index, namespaces, p, old)));
     policies.on("delete", (p) => this.policyChanged(p, policyKeys(index, namespaces, p)));
+    // Rare and cluster-wide: every profile judges its namespaces again.
+    const everyProfile = () => this.enqueue(profiles.list().map((p) => p.metadata.name));
+    for (const tier of this.caches.tiers ?? []) for (const event of ["add", "update", "delete"] as const) tier.on(event, everyProfile);
   }
 
   /** Starts working (after the caches synced, and when leading): every profile once, then each resync period. */

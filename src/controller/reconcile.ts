@@ -116,7 +116,7 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
     }
   }
   if (before.size === 0) return DONE;
-  const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [], listed: deps.statusNamespaces };
+  const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [], listed: deps.statusNamespaces, adminTier: deps.tiers?.kinds ?? [] };
   // The status first: it is what users and the bench wait for; the event would share the connection pool with it.
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   if (written.retry) deps.inPlace.dirty(profile);
@@ -180,7 +180,7 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
 
   let isolatedPods = 0;
   for (const e of entries.values()) if (e.state === "Isolated") isolatedPods += isolatedPodsIn(parsed, e.name, deps);
-  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup, listed: deps.statusNamespaces };
+  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup, listed: deps.statusNamespaces, adminTier: deps.tiers?.kinds ?? [] };
   if (active.length === 0) outcome.emptySelectionReason = emptySelectionReason(parsed, all);
   const conflicts = [...entries.values()].filter((e) => e.state === "Conflict").map((e) => e.name);
   if (conflicts.length) {

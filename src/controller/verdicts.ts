@@ -3,18 +3,20 @@
  * when their inputs change: the profile's desired policy (one frozen spec per
  * generation), the namespace's labels and its NetworkPolicies as the cache
  * holds them (the informer replaces an object when it changes, so identity is
- * the version).
+ * the version), and the Admin-tier policies (the same array while none changed).
  * A change to one policy re-evaluates its own namespace; every other namespace
  * of the pass is a lookup.
  */
 import { bypassVerdict, formatBypass, type NamespaceVerdict } from "../policy/bypass.js";
 import type { Labels, Namespace, NetworkPolicy } from "../k8s/objects.js";
 import { ownedBy, type ProfileRef } from "../policy/ownership.js";
+import type { TierPolicy } from "../policy/tiers-parse.js";
 
 interface Entry {
   desired: NetworkPolicy["spec"];
   labels: Labels | undefined;
   policies: readonly NetworkPolicy[];
+  tiers: readonly TierPolicy[];
   verdict: NamespaceVerdict;
 }
 
@@ -36,7 +38,7 @@ export class VerdictMemo {
   /** profile uid → namespace → last verdict and its inputs. */
   private readonly profiles = new Map<string, Map<string, Entry>>();
 
-  verdict(profile: ProfileRef, desired: NetworkPolicy, policies: readonly NetworkPolicy[], namespace?: Namespace): Verdict {
+  verdict(profile: ProfileRef, desired: NetworkPolicy, policies: readonly NetworkPolicy[], namespace?: Namespace, tiers: readonly TierPolicy[] = []): Verdict {
     const name = desired.metadata.namespace ?? "";
     const labels = namespace?.metadata.labels;
     // Keyed as every store of the profile is (deps.ts memoryKey): its uid.
@@ -44,12 +46,12 @@ export class VerdictMemo {
     let byNamespace = this.profiles.get(key);
     if (!byNamespace) this.profiles.set(key, (byNamespace = new Map<string, Entry>()));
     let entry = byNamespace.get(name);
-    if (!entry || entry.desired !== desired.spec || entry.labels !== labels || !samePolicies(entry.policies, policies)) {
-      // Only the profile's own policy in the namespace: nothing can bypass it.
-      const verdict = policies.every((p) => ownedBy(p, profile))
+    if (!entry || entry.desired !== desired.spec || entry.labels !== labels || !samePolicies(entry.policies, policies) || entry.tiers !== tiers) {
+      // Only the profile's own policy in the namespace and no Admin tier: nothing can bypass it.
+      const verdict = policies.every((p) => ownedBy(p, profile)) && tiers.length === 0
         ? { state: "Isolated" as const, bypassedBy: [] }
-        : bypassVerdict({ profileName: profile.name, ...(profile.uid === undefined ? {} : { profileUid: profile.uid }), namespace: name, ...(labels === undefined ? {} : { namespaceLabels: labels }), desired, policies });
-      entry = { desired: desired.spec, labels, policies: [...policies], verdict };
+        : bypassVerdict({ profileName: profile.name, ...(profile.uid === undefined ? {} : { profileUid: profile.uid }), namespace: name, ...(labels === undefined ? {} : { namespaceLabels: labels }), desired, policies, tierPolicies: tiers });
+      entry = { desired: desired.spec, labels, policies: [...policies], tiers, verdict };
       byNamespace.set(name, entry);
     }
     return entry.verdict.state === "Isolated" ? ISOLATED : { state: "Bypassed", bypassedBy: entry.verdict.bypassedBy.map(formatBypass) };

@@ -94,15 +94,26 @@ async function servedTierResources(kc: KubeConfig): Promise<Map<string, Set<stri
   return served;
 }
 
+/** A tier kind the API serves, at its most preferred served version. */
+export interface ServedTierKind {
+  kind: string;
+  apiVersion: string;
+  /** the collection: "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies" */
+  path: string;
+}
+
+/** Each tier kind the API serves (discovery decides), at its most preferred served version. */
+export async function servedTierKinds(kc: KubeConfig): Promise<ServedTierKind[]> {
+  const served = await servedTierResources(kc);
+  return TIER_RESOURCES.flatMap(([plural, kind, versions]) => {
+    const version = versions.find((v) => served.get(v)?.has(plural));
+    return version === undefined ? [] : [{ kind, apiVersion: `${TIER_GROUP}/${version}`, path: `/apis/${TIER_GROUP}/${version}/${plural}` }];
+  });
+}
+
 /** Every tier policy the API serves, each kind once, at its most preferred served version. */
 async function listTierPolicies(kc: KubeConfig, limit: number): Promise<SnapshotObject[]> {
-  const served = await servedTierResources(kc);
-  const lists = await Promise.all(
-    TIER_RESOURCES.map(([plural, kind, versions]) => {
-      const version = versions.find((v) => served.get(v)?.has(plural));
-      return version === undefined ? Promise.resolve([]) : listAll(kc, `/apis/${TIER_GROUP}/${version}/${plural}`, `${TIER_GROUP}/${version}`, kind, limit);
-    }),
-  );
+  const lists = await Promise.all((await servedTierKinds(kc)).map((t) => listAll(kc, t.path, t.apiVersion, t.kind, limit)));
   return lists.flat();
 }
 

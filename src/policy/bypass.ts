@@ -13,12 +13,15 @@
  * only the profile's ipBlocks (or a rule without peers) cover. What cannot be
  * decided without the pods — a named port against a number, a pod the profile
  * admits only through an ipBlock, a search over the budget — is a Possible
- * bypass with a reason; never Isolated. Pure.
+ * bypass with a reason; never Isolated. An Admin-tier Accept that reaches
+ * the isolated pods is judged the same way (bypass-tiers.ts), after the
+ * NetworkPolicies. Pure.
  */
 import { firstFew } from "../lib/first-few.js";
 import { LIMITS } from "../api/constants.js";
 import type { Labels, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, PolicyType, Protocol } from "../k8s/objects.js";
 import { bounded } from "../lib/bounded.js";
+import { adminAccepts } from "./bypass-tiers.js";
 import { ownedBy } from "./ownership.js";
 import { effectivePolicyTypes } from "./reachability.js";
 import {
@@ -41,6 +44,7 @@ import {
   type RulePorts,
 } from "./bypass-space.js";
 import { Conjunction, findWitness, requirementsOf, type PodPeer } from "./selector-logic.js";
+import type { TierPolicy } from "./tiers-parse.js";
 
 export type BypassCertainty = "Certain" | "Possible";
 
@@ -61,7 +65,7 @@ export interface BypassEntry {
 
 export interface NamespaceVerdict {
   state: "Isolated" | "Bypassed";
-  /** Sorted by policy name, then Ingress before Egress, then rule. */
+  /** NetworkPolicies sorted by name, then Ingress before Egress, then rule; then the Admin tier's rules in the tier's order. */
   bypassedBy: BypassEntry[];
 }
 
@@ -78,6 +82,8 @@ export interface BypassInput {
   desired: NetworkPolicy;
   /** Every NetworkPolicy in the namespace (the profile's own and other namespaces' are skipped). */
   policies: readonly NetworkPolicy[];
+  /** The cluster's Admin and Baseline tier policies as read (tiers-parse.ts); an Admin-tier Accept can bypass (bypass-tiers.ts). */
+  tierPolicies?: readonly TierPolicy[];
 }
 
 export interface BypassOptions {
@@ -324,6 +330,22 @@ export function bypassVerdict(input: BypassInput, options: BypassOptions = {}): 
         if (entry) bypassedBy.push(entry);
       });
     }
+  }
+  const directions: PolicyType[] = [...(profile.ingress ? (["Ingress"] as const) : []), ...(profile.egress ? (["Egress"] as const) : [])];
+  for (const t of adminAccepts(input.tierPolicies ?? [], profile.isolated, ns, directions)) {
+    const side = t.direction === "Ingress" ? profile.ingress : profile.egress;
+    if (side === undefined) continue;
+    if (t.unreadable !== undefined) {
+      bypassedBy.push({ policy: t.policy, direction: t.direction, rule: t.rule, certainty: "Possible", allows: "what this Admin-tier rule admits cannot be read", reason: bounded(t.unreadable, LIMITS.bypassedText) });
+      continue;
+    }
+    const resolvedSide = t.direction === "Ingress" ? (resolved.ingress ??= resolve(side, ns)) : (resolved.egress ??= resolve(side, ns));
+    const entry = ruleEntry(t.policy, t.direction, t.rule, { peers: t.peers, ports: t.ports }, resolvedSide, ns, budget);
+    if (entry === undefined) continue;
+    if (t.shadowedBy !== undefined && entry.certainty === "Certain") {
+      const { witness: _witness, ...rest } = entry;
+      bypassedBy.push({ ...rest, certainty: "Possible", reason: bounded(`${t.shadowedBy} comes first in the Admin tier and may decide this traffic`, LIMITS.bypassedText) });
+    } else bypassedBy.push(entry);
   }
   return { state: bypassedBy.length > 0 ? "Bypassed" : "Isolated", bypassedBy };
 }

@@ -60,6 +60,14 @@ export interface ReconcileOutcome {
   emptySelectionReason?: { reason: string; message: string };
   /** How many entries status.namespaces lists (default LIMITS.statusNamespaces). */
   listed?: number | undefined;
+  /** The Admin-tier kinds the verdict read beside NetworkPolicies (what the API serves); none: NetworkPolicies only. */
+  adminTier?: readonly string[];
+}
+
+/** "NetworkPolicies and ClusterNetworkPolicies read", for the Isolated condition: what the verdict checked. */
+function considered(kinds: readonly string[] | undefined): string {
+  const all = ["NetworkPolicies", ...(kinds ?? []).map((k) => `${k.replace(/y$/, "ie")}s`)];
+  return `${all.length === 1 ? all[0] ?? "" : `${all.slice(0, -1).join(", ")} and ${all[all.length - 1] ?? ""}`} read${kinds?.length ? "" : "; no Admin-tier policy API is served"}`;
 }
 
 function summarize(entries: readonly NamespaceStatus[], state: NamespaceState): string {
@@ -82,20 +90,20 @@ function problemCondition(type: "Ready" | "Degraded", counts: Record<NamespaceSt
  * Isolated: True only when every selected namespace is isolated in effect —
  * its policy in place and no other NetworkPolicy admitting more.
  */
-function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<NamespaceState, number>, selected: readonly NamespaceStatus[], g: number): NewCondition {
+function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<NamespaceState, number>, selected: readonly NamespaceStatus[], g: number, adminTier?: readonly string[]): NewCondition {
   const base = { type: "Isolated", observedGeneration: g } as const;
   if (mode === "DryRun") return { ...base, status: "False", reason: "DryRun", message: "dry run: nothing is enforced" };
   if (counts.Bypassed) {
     const first = selected.find((e) => e.state === "Bypassed");
     const example = first?.bypassedBy?.[0] ? ` (${first.bypassedBy[0]})` : "";
-    return { ...base, status: "False", reason: "Bypassed", message: `other NetworkPolicies admit more than the profile in ${summarize(selected, "Bypassed")}${example}` };
+    return { ...base, status: "False", reason: "Bypassed", message: `other policies admit more than the profile in ${summarize(selected, "Bypassed")}${example}` };
   }
   const notInPlace = selected.filter((e) => e.state !== "Isolated" && e.state !== "Contested").length;
   if (notInPlace) return { ...base, status: "False", reason: "NotInPlace", message: `${String(notInPlace)} of ${String(selected.length)} selected namespaces do not have the profile's policy in place` };
   if (counts.Contested) {
     return { ...base, status: "False", reason: "Contested", message: `the profile's policy is in place in ${summarize(selected, "Contested")}, but another client keeps changing it: netfence restores it with capped backoff, and between restores it may be missing or edited` };
   }
-  return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces` : "no namespace is selected" };
+  return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces (${considered(adminTier)})` : "no namespace is selected" };
 }
 
 /** The status a reconcile pass leads to, given the previous one (for transition times). */
@@ -125,7 +133,7 @@ export function computeStatus(prev: IsolationProfileStatus | undefined, outcome:
 
   let conditions = setCondition(prev?.conditions ?? [], ready, now);
   conditions = setCondition(conditions, degraded, now);
-  conditions = setCondition(conditions, isolatedCondition(outcome.mode, counts, selected, g), now);
+  conditions = setCondition(conditions, isolatedCondition(outcome.mode, counts, selected, g, outcome.adminTier), now);
   const bounded = boundNamespaces(entries, Math.min(outcome.listed ?? LIMITS.statusNamespaces, LIMITS.statusNamespaces));
   return {
     observedGeneration: g,

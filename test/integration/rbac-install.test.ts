@@ -21,7 +21,7 @@
  *   5. `helm upgrade` to two replicas turns leader election on; `helm uninstall`
  *      removes the operator and keeps the CRD.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +30,9 @@ import * as k8s from "@kubernetes/client-node";
 import { LABEL_MANAGED_BY } from "../../src/api/constants.js";
 import { computeMatrix } from "../../src/cli/matrix.js";
 import { ControlPlane } from "../../src/controlplane/controlplane.js";
+import { installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
+import { installCalicoCrds } from "../../src/dataplane/api.js";
+import { ensureFelix } from "../../src/dataplane/binary.js";
 import { compare, loadProbes, STATES, type Probe } from "../../src/demo/walkthrough.js";
 import { policyName } from "../../src/policy/naming.js";
 import { matrixCells } from "../../src/policy/reachability.js";
@@ -87,6 +90,13 @@ beforeAll(async () => {
   plane = await ControlPlane.start({ auditAllRequestsOf: [SA_USER] });
   admin = kubeConfigFrom(plane.kubeconfig());
   tmp = mkdtempSync(join(tmpdir(), "netfence-rbac-"));
+  // The Admin tier served (ClusterNetworkPolicy from network-policy-api, AdminNetworkPolicy
+  // from the Calico module): the operator lists and watches both, which the chart grants.
+  await installNetworkPolicyApiCrds(admin);
+  const anp = join(tmp, "anp-crd");
+  mkdirSync(anp);
+  copyFileSync(join((await ensureFelix()).crds, "policy.networking.k8s.io_adminnetworkpolicies.yaml"), join(anp, "adminnetworkpolicies.yaml"));
+  await installCalicoCrds(admin, anp);
 }, 900_000);
 
 afterAll(async () => {

@@ -326,6 +326,7 @@ describe("RBAC grants exactly what the operator uses", () => {
       { apiGroups: ["netfence.io"], resources: ["isolationprofiles/status"], verbs: ["patch"] },
       { apiGroups: [""], resources: ["namespaces", "pods"], verbs: ["list", "watch"] },
       { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+      { apiGroups: ["policy.networking.k8s.io"], resources: ["clusternetworkpolicies", "adminnetworkpolicies"], verbs: ["list", "watch"] },
     ]);
   });
 
