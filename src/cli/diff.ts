@@ -40,8 +40,9 @@ async function loadStates(request: DiffRequest): Promise<{ before: LoadedInputs;
     if (before.length > 0 || after.length > 0) throw new UsageError("--live compares the live cluster with the live cluster plus -f files; it cannot be combined with --before/--after");
     if (files.length === 0) throw new UsageError("--live needs -f FILE|DIR: the manifests (IsolationProfiles, NetworkPolicies, …) to add to the live cluster");
     const fileObjects = await readManifestsOrFail(files);
-    const { objects, server } = await readLiveObjects({ ...(request.kubeconfig === undefined ? {} : { kubeconfig: request.kubeconfig }), ...(request.context === undefined ? {} : { context: request.context }) }, request.namespaces);
-    return { before: loadObjects(objects, server), after: loadObjects(overlay(objects, fileObjects), server), beforeName: `the live cluster at ${server}`, afterName: `the live cluster plus ${files.join(", ")}` };
+    const { objects, server, notes } = await readLiveObjects({ ...(request.kubeconfig === undefined ? {} : { kubeconfig: request.kubeconfig }), ...(request.context === undefined ? {} : { context: request.context }) }, request.namespaces);
+    const withNotes = (loaded: LoadedInputs): LoadedInputs => ({ ...loaded, notes: [...notes, ...loaded.notes] });
+    return { before: withNotes(loadObjects(objects, server)), after: withNotes(loadObjects(overlay(objects, fileObjects), server)), beforeName: `the live cluster at ${server}`, afterName: `the live cluster plus ${files.join(", ")}` };
   }
   if (files.length > 0) throw new UsageError("-f is for --live (the live cluster plus files); compare two sets of files with --before and --after");
   if (liveFlags) throw new UsageError("--kubeconfig and --context read the live cluster: add --live");

@@ -95,15 +95,15 @@ function notesFor(input: ClusterInput, index: ReachabilityIndex): string[] {
 }
 
 async function fromCluster(values: InputValues, namespaces: readonly string[]): Promise<LoadedInputs> {
-  const { objects, server } = await readLiveObjects(values, namespaces);
+  const { objects, server, notes } = await readLiveObjects(values, namespaces);
   const input = toClusterInput(objects);
   if (input.errors.length > 0) throw new UsageError(`unexpected objects in the cluster:\n  ${input.errors.join("\n  ")}`);
   const index = buildIndex(input.cluster);
-  return { index, source: server, renderedPolicies: 0, notes: index.warnings.slice() };
+  return { index, source: server, renderedPolicies: 0, notes: [...notes, ...index.warnings] };
 }
 
 /** The live cluster's objects the evaluator reads, and the API server URL; every problem is a UsageError. */
-export async function readLiveObjects(values: InputValues, namespaces: readonly string[]): Promise<{ objects: LooseObject[]; server: string }> {
+export async function readLiveObjects(values: InputValues, namespaces: readonly string[]): Promise<{ objects: LooseObject[]; server: string; notes: string[] }> {
   let kc;
   try {
     kc = loadKubeConfig({ ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}), ...(values.context ? { context: values.context } : {}) });
@@ -120,7 +120,7 @@ export async function readLiveObjects(values: InputValues, namespaces: readonly 
     throw new UsageError(`reading the cluster at ${server}: ${error.code === undefined ? error.message : describe(error)}`);
   }
   // The cluster's NetworkPolicies are what is enforced: profiles there are already rendered by the operator.
-  return { objects: [...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies, ...snapshot.tierPolicies], server };
+  return { objects: [...snapshot.namespaces, ...snapshot.pods, ...snapshot.networkPolicies, ...snapshot.tierPolicies], server, notes: snapshot.notes };
 }
 
 /**

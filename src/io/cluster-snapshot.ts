@@ -25,6 +25,8 @@ export interface ClusterSnapshot {
   isolationProfiles: SnapshotObject[];
   /** ClusterNetworkPolicies (v1beta1, else v1alpha2), AdminNetworkPolicies and BaselineAdminNetworkPolicies (v1alpha1) the API serves. */
   tierPolicies: SnapshotObject[];
+  /** What could not be read and is left out (a tier kind this user may not list), one line each. */
+  notes: string[];
 }
 
 export interface SnapshotOptions {
@@ -111,15 +113,30 @@ export async function servedTierKinds(kc: KubeConfig): Promise<ServedTierKind[]>
   });
 }
 
-/** Every tier policy the API serves, each kind once, at its most preferred served version. */
-async function listTierPolicies(kc: KubeConfig, limit: number): Promise<SnapshotObject[]> {
-  const lists = await Promise.all((await servedTierKinds(kc)).map((t) => listAll(kc, t.path, t.apiVersion, t.kind, limit)));
+const forbidden = (err: unknown): boolean => err instanceof ApiException && err.code === 403;
+
+/**
+ * Every tier policy the API serves, each kind once, at its most preferred
+ * served version. A kind this user may not list is left out with a note (the
+ * evaluator then reads less than the cluster enforces, and says so).
+ */
+async function listTierPolicies(kc: KubeConfig, limit: number, notes: string[]): Promise<SnapshotObject[]> {
+  const lists = await Promise.all(
+    (await servedTierKinds(kc)).map((t) =>
+      listAll(kc, t.path, t.apiVersion, t.kind, limit).catch((err: unknown) => {
+        if (!forbidden(err)) throw err;
+        notes.push(`cannot list ${t.kind} (${t.apiVersion}): 403 Forbidden; the results leave that tier kind out`);
+        return [];
+      }),
+    ),
+  );
   return lists.flat();
 }
 
 /** Lists everything the evaluator needs; only reads. A missing IsolationProfile CRD (404) gives no profiles. */
 export async function readClusterSnapshot(kc: KubeConfig, options: SnapshotOptions = {}): Promise<ClusterSnapshot> {
   const limit = options.limit ?? 500;
+  const notes: string[] = [];
   const [namespaces, pods, networkPolicies, isolationProfiles, tierPolicies] = await Promise.all([
     listAll(kc, "/api/v1/namespaces", "v1", "Namespace", limit),
     listEach(kc, "/api/v1", "pods", "v1", "Pod", options),
@@ -128,7 +145,7 @@ export async function readClusterSnapshot(kc: KubeConfig, options: SnapshotOptio
       if (notFound(err)) return [];
       throw err;
     }),
-    listTierPolicies(kc, limit),
+    listTierPolicies(kc, limit, notes),
   ]);
-  return { namespaces, pods, networkPolicies, isolationProfiles, tierPolicies };
+  return { namespaces, pods, networkPolicies, isolationProfiles, tierPolicies, notes };
 }

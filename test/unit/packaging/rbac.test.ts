@@ -74,6 +74,15 @@ describe("accessesOf reads the audit log", () => {
       { scope: "a", apiGroup: "networking.k8s.io", resource: "networkpolicies", verb: "get", name: "n", code: 404 },
     ]);
   });
+
+  it("leaves out reads of API discovery documents (system:discovery grants them), keeps other non-resource requests", () => {
+    const at = (id: string, uri: string, verb = "get"): AuditRecord => ({ auditID: id, verb, requestURI: uri, user: { username: SA }, responseStatus: { code: 200 } });
+    const events = [at("1", "/apis"), at("2", "/apis/policy.networking.k8s.io"), at("3", "/apis/policy.networking.k8s.io/v1beta1"), at("4", "/api/v1"), at("5", "/metrics"), at("6", "/apis/x/v1/things/extra")];
+    expect(accessesOf(events, SA)).toEqual([
+      { scope: "", apiGroup: "", resource: "/metrics", verb: "get", code: 200 },
+      { scope: "", apiGroup: "", resource: "/apis/x/v1/things/extra", verb: "get", code: 200 },
+    ]);
+  });
 });
 
 describe("allows follows RBAC", () => {

@@ -101,9 +101,13 @@ export function grantsFor(objects: readonly K8sObject[], user: string): Grant[] 
     });
 }
 
+/** API discovery documents (/api, /apis, /apis/<group>, /apis/<group>/<version>): the default ClusterRole system:discovery grants them to every authenticated user. */
+const DISCOVERY = /^\/apis?(\/[^/]+){0,2}$/;
+
 /**
  * The requests `user` made, one per request: the log has a watch twice (when
- * it opens and when it ends), so events are taken once per audit ID.
+ * it opens and when it ends), so events are taken once per audit ID. Reads of
+ * API discovery documents are left out: no role of the chart grants them.
  */
 export function accessesOf(events: readonly AuditRecord[], user: string): Access[] {
   const seen = new Set<string>();
@@ -114,6 +118,7 @@ export function accessesOf(events: readonly AuditRecord[], user: string): Access
     const ref = e.objectRef;
     const code = e.responseStatus?.code ?? 0;
     if (!ref?.resource) {
+      if (e.verb === "get" && DISCOVERY.test(e.requestURI.split("?")[0] ?? "")) continue;
       out.push({ scope: CLUSTER, apiGroup: "", resource: e.requestURI.split("?")[0] ?? e.requestURI, verb: e.verb, code });
       continue;
     }
