@@ -1,7 +1,6 @@
 import { execFile } from "node:child_process";
+import { requestJson } from "../../src/io/client.js";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import http from "node:http";
-import https from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,22 +24,7 @@ const client = uniqueName("df-client");
 const profile = uniqueName("df-lock");
 
 async function send(method: "POST" | "PUT", path: string, body: object): Promise<Record<string, unknown>> {
-  const url = new URL(`${(kc.getCurrentCluster()?.server ?? "").replace(/\/+$/, "")}${path}`);
-  const options: https.RequestOptions = { method, headers: {} };
-  await kc.applyToHTTPSOptions(options);
-  return new Promise((resolve, reject) => {
-    const req = (url.protocol === "http:" ? http.request : https.request)(url, { ...options, headers: { ...(options.headers as http.OutgoingHttpHeaders), "Content-Type": "application/json" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const reply = Buffer.concat(chunks).toString("utf8");
-        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${String(res.statusCode)} ${reply}`));
-        else resolve(JSON.parse(reply) as Record<string, unknown>);
-      });
-    });
-    req.on("error", reject);
-    req.end(JSON.stringify(body));
-  });
+  return (await requestJson(kc, method, path, { body })) as Record<string, unknown>;
 }
 
 async function createPod(namespace: string, name: string, ip: string): Promise<void> {

@@ -1,5 +1,4 @@
-import http from "node:http";
-import https from "node:https";
+import { requestJson } from "../../src/io/client.js";
 import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
 import { checkCommand } from "../../src/cli/check.js";
@@ -26,23 +25,7 @@ const client = uniqueName("mx-client");
  * classes (`_from` for `from`); plain JSON keeps these objects readable.
  */
 async function send(method: "POST" | "PUT", path: string, body: object): Promise<Record<string, unknown>> {
-  const url = new URL(`${(kc.getCurrentCluster()?.server ?? "").replace(/\/+$/, "")}${path}`);
-  const options: https.RequestOptions = { method, headers: {} };
-  await kc.applyToHTTPSOptions(options);
-  const text = JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = (url.protocol === "http:" ? http.request : https.request)(url, { ...options, headers: { ...(options.headers as http.OutgoingHttpHeaders), "Content-Type": "application/json" } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => {
-        const reply = Buffer.concat(chunks).toString("utf8");
-        if ((res.statusCode ?? 0) >= 300) reject(new Error(`${method} ${path}: ${String(res.statusCode)} ${reply}`));
-        else resolve(JSON.parse(reply) as Record<string, unknown>);
-      });
-    });
-    req.on("error", reject);
-    req.end(text);
-  });
+  return (await requestJson(kc, method, path, { body })) as Record<string, unknown>;
 }
 
 async function createPod(namespace: string, name: string, labels: Record<string, string>, ip: string): Promise<void> {
