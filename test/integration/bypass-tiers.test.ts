@@ -9,7 +9,9 @@ import { operatorSuite } from "./suite.js";
  * upstream ClusterNetworkPolicy CRD served (installed before the operator
  * starts: discovery at start-up decides what it watches). An Admin-tier
  * Accept into an isolated namespace makes it Bypassed, named; an Admin Deny
- * never does; the Isolated condition says which kinds were read.
+ * never does; the Isolated condition says which kinds were read (AdminNetworkPolicy
+ * too when an earlier test file, the data plane's, installed its CRD on the shared
+ * control plane).
  */
 const kc = kubeConfig();
 const CNP = "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies";
@@ -40,7 +42,7 @@ describe("the Admin tier in the Bypassed verdict", () => {
       const p = await profiles.settled(name);
       return p?.status?.isolatedNamespaces === 1 ? p : undefined;
     }, "isolated");
-    expect(isolated.status?.conditions?.find((c) => c.type === "Isolated")?.message).toMatch(/\(NetworkPolicies and ClusterNetworkPolicies read\)$/);
+    expect(isolated.status?.conditions?.find((c) => c.type === "Isolated")?.message).toMatch(/\(NetworkPolicies(,| and) ClusterNetworkPolicies( and AdminNetworkPolicies)? read\)$/);
 
     const subject = { namespaces: { matchLabels: { "kubernetes.io/metadata.name": ns } } };
     await createCnp(`${suite}-deny`, { tier: "Admin", priority: 20, subject, ingress: [{ name: "deny-other", action: "Deny", from: [{ namespaces: { matchLabels: { "kubernetes.io/metadata.name": other } } }] }] });
