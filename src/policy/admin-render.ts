@@ -284,8 +284,7 @@ function v1alpha1Port(port: AdminPort): Record<string, unknown> {
 
 function spellRule(rule: AdminRule, direction: "ingress" | "egress", kind: AdminKind): Record<string, unknown> {
   // v1alpha1 `pods` requires both selectors; `selection` always writes both.
-  const peers = rule.peers.map((peer) => ({ ...peer }));
-  const out: Record<string, unknown> = { name: rule.name, action: rule.action, [direction === "ingress" ? "from" : "to"]: peers };
+  const out: Record<string, unknown> = { name: rule.name, action: rule.action, [direction === "ingress" ? "from" : "to"]: rule.peers };
   if (rule.ports) out[kind === "AdminNetworkPolicy/v1alpha1" ? "ports" : "protocols"] = rule.ports.map(kind === "AdminNetworkPolicy/v1alpha1" ? v1alpha1Port : protocolOf);
   return out;
 }
@@ -293,10 +292,11 @@ function spellRule(rule: AdminRule, direction: "ingress" | "egress", kind: Admin
 /** The table in one kind's spelling: the `spec` of the object. */
 export function spellAdminTable(table: AdminTable, kind: AdminKind): Record<string, unknown> {
   const spec: Record<string, unknown> = kind === "AdminNetworkPolicy/v1alpha1" ? { priority: table.priority } : { tier: "Admin", priority: table.priority };
-  spec.subject = { ...table.subject };
+  spec.subject = table.subject;
   if (table.ingress) spec.ingress = table.ingress.map((r) => spellRule(r, "ingress", kind));
   if (table.egress) spec.egress = table.egress.map((r) => spellRule(r, "egress", kind));
-  return spec;
+  // No part shared with the table or between rules (a YAML printer would write anchors for shared parts).
+  return JSON.parse(JSON.stringify(spec)) as Record<string, unknown>;
 }
 
 export function adminApiVersion(kind: AdminKind): string {
