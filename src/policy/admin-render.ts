@@ -26,11 +26,11 @@
 import { API_VERSION, KIND, LABEL_MANAGED_BY, LABEL_NAMESPACE_NAME, LABEL_PROFILE, MANAGED_BY_VALUE, SYSTEM_NAMESPACES, ANNOTATION_SPEC_HASH } from "../api/constants.js";
 import type { Issue, ParsedProfile } from "../api/types.js";
 import type { LabelSelector, LabelSelectorRequirement, Namespace, NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec, ObjectMeta, Protocol } from "../k8s/objects.js";
-import { canonicalJson, canonicalSelector } from "./canonical.js";
+import { canonicalJson, canonicalSelector, canonicalSpec } from "./canonical.js";
 import { shortHash } from "./hash.js";
 import { policyName, profileLabelValue } from "./naming.js";
 import { matchesGlob, selectNamespaces } from "./namespaces.js";
-import { renderProfile, renderSpec, type RenderOptions } from "./render.js";
+import { dnsEgressRule, renderProfile, renderSpec, type RenderOptions } from "./render.js";
 
 export const ADMIN_KINDS = ["ClusterNetworkPolicy/v1beta1", "ClusterNetworkPolicy/v1alpha2", "AdminNetworkPolicy/v1alpha1"] as const;
 export type AdminKind = (typeof ADMIN_KINDS)[number];
@@ -232,7 +232,8 @@ function ingressTable(spec: NetworkPolicySpec, subject: Subject, notes: string[]
 }
 
 function egressTable(spec: NetworkPolicySpec, subject: Subject, opts: RenderOptions, notes: string[]): AdminRule[] {
-  const dns = canonicalJson(renderSpec(DNS_PROBE, opts).egress?.[0] ?? null);
+  // The DNS rule as renderSpec writes it (canonical), to name it in the table.
+  const dns = canonicalJson(canonicalSpec({ podSelector: {}, policyTypes: ["Egress"], egress: [dnsEgressRule(opts.dns)] }).egress?.[0] ?? null);
   const rules = (spec.egress ?? []).flatMap((rule, i) => {
     const peers = rule.to === undefined || rule.to.length === 0 ? [EVERY_NAMESPACE, { networks: [ALL_V4, ALL_V6] }] : rule.to.map((p) => coverPeer(p, "egress", subject, notes));
     const ports = rule.ports === undefined || rule.ports.length === 0 ? undefined : rule.ports.map((p) => coverPort(p, notes));
@@ -241,20 +242,6 @@ function egressTable(spec: NetworkPolicySpec, subject: Subject, opts: RenderOpti
   return [...rules, { name: "deny-all", action: "Deny", peers: [EVERY_NAMESPACE, { networks: [ALL_V4, ALL_V6] }] }];
 }
 
-/** A minimal parsed spec whose only egress rule is the DNS one: how the DNS rule is recognised in a rendered spec. */
-const DNS_PROBE = {
-  preset: "deny-egress",
-  namespaces: { names: [], exclude: [], includeSystem: false },
-  podSelector: {},
-  allowedPeers: [],
-  ports: [],
-  egress: [],
-  allowDNS: true,
-  mode: "Enforce",
-  deletionPolicy: "Delete",
-  enforcement: "Auto",
-  priority: 0,
-} as const satisfies Parameters<typeof renderSpec>[0];
 
 // ---------------------------------------------------------------------------
 // Limits, spelling, the object
