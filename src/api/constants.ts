@@ -34,6 +34,20 @@ export const PRESETS = ["deny-ingress", "deny-egress", "deny-all", "allow-same-n
 export const MODES = ["Enforce", "DryRun"] as const;
 export const DELETION_POLICIES = ["Delete", "Orphan"] as const;
 /**
+ * How a profile is enforced. Auto: the Admin tier where an implementation
+ * enforces it, else NetworkPolicy. AdminTier: the Admin tier (a cluster-scoped
+ * object evaluated before every NetworkPolicy) plus the NetworkPolicies for what
+ * that tier cannot express. NetworkPolicy: NetworkPolicies only.
+ */
+export const ENFORCEMENTS = ["Auto", "AdminTier", "NetworkPolicy"] as const;
+/**
+ * The Admin-tier priority range (upstream: lower goes first). The default,
+ * 100, leaves 0–99 to cluster administrators' own Admin-tier policies that
+ * must decide before any profile (an emergency allow or deny), and 101–1000
+ * to policies meant to come after the profiles.
+ */
+export const PRIORITY = { min: 0, max: 1000, default: 100 } as const;
+/**
  * Per-namespace states, in the order status lists them (problems first). The
  * CRD's enum is generated from this list.
  * - Isolated: the profile's policy is in place, exactly as rendered.

@@ -6,6 +6,7 @@
 import {
   CRD_NAME,
   DELETION_POLICIES,
+  ENFORCEMENTS,
   GROUP,
   KIND,
   LIMITS,
@@ -13,6 +14,7 @@ import {
   NAMESPACE_STATES,
   PLURAL,
   PRESETS,
+  PRIORITY,
   SHORT_NAME,
   SINGULAR,
   VERSION,
@@ -138,6 +140,21 @@ const spec: JSONSchemaProps = {
     allowDNS: { type: "boolean", description: "When egress is isolated, allow UDP and TCP 53 to cluster DNS.", default: true },
     mode: { type: "string", description: "Enforce applies the policies; DryRun only reports what it would do.", enum: [...MODES], default: "Enforce" },
     deletionPolicy: { type: "string", description: "What happens to the policies when the profile is deleted.", enum: [...DELETION_POLICIES], default: "Delete" },
+    enforcement: {
+      type: "string",
+      description:
+        "Auto: the Admin tier where it is enforced, else NetworkPolicies. AdminTier: one cluster-scoped Admin-tier policy (evaluated before every NetworkPolicy, so tenants cannot widen it) plus the NetworkPolicies for what that tier cannot express. NetworkPolicy: NetworkPolicies only.",
+      enum: [...ENFORCEMENTS],
+      default: "Auto",
+    },
+    priority: {
+      type: "integer",
+      format: "int32",
+      description: `The Admin-tier priority, ${String(PRIORITY.min)}-${String(PRIORITY.max)}, lower first; the default ${String(PRIORITY.default)} leaves 0-${String(PRIORITY.default - 1)} to policies that must decide before any profile.`,
+      minimum: PRIORITY.min,
+      maximum: PRIORITY.max,
+      default: PRIORITY.default,
+    },
   },
   ...validations(RULES.spec),
 };

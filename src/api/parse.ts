@@ -8,7 +8,7 @@ import { cidrWithin, hasHostBits, parseCidrStrict, type CidrRange } from "../k8s
 import type { NetworkPolicyPeer } from "../k8s/objects.js";
 import { isPortName } from "../k8s/port-name.js";
 import { labelSelectorSchema, networkPolicyPortSchema } from "../k8s/schemas.js";
-import { API_VERSION, DELETION_POLICIES, KIND, LIMITS, MODES, PRESETS } from "./constants.js";
+import { API_VERSION, DELETION_POLICIES, ENFORCEMENTS, KIND, LIMITS, MODES, PRESETS, PRIORITY } from "./constants.js";
 import { hostBitsMessage, MESSAGES, notInsideMessage, PATTERNS, patternMessage } from "./rules.js";
 import type { IsolationProfileStatus, Issue, ParsedProfile } from "./types.js";
 
@@ -122,6 +122,8 @@ const spec = z
     allowDNS: z.boolean().default(true),
     mode: z.enum(MODES).default("Enforce"),
     deletionPolicy: z.enum(DELETION_POLICIES).default("Delete"),
+    enforcement: z.enum(ENFORCEMENTS).default("Auto"),
+    priority: z.int().min(PRIORITY.min, MESSAGES.priorityMin).max(PRIORITY.max, MESSAGES.priorityMax).default(PRIORITY.default),
   })
   .superRefine((s, ctx) => {
     if (s.preset === "allow-by-label" && s.allowedPeers.length === 0) fail(ctx, ["allowedPeers"], MESSAGES.allowByLabelNeedsPeers);

@@ -4,6 +4,7 @@
  * parseProfile() (parse.ts, the same predicate in TypeScript) report.
  */
 import { PORT_NAME_MAX_LENGTH, PORT_NAME_PATTERN } from "../k8s/port-name.js";
+import { PRIORITY } from "./constants.js";
 
 /** A regex both OpenAPI `pattern` (RE2) and JavaScript accept. */
 export const PATTERNS = {
@@ -50,6 +51,9 @@ export const MESSAGES = {
   portName: `must be a port number or a port name: at most ${String(PORT_NAME_MAX_LENGTH)} lowercase letters, digits or '-', with at least one letter`,
   endPortNeedsNumber: "endPort needs a numeric port",
   endPortBelowPort: "endPort must be greater than or equal to port",
+  // kube-apiserver's words for `minimum` and `maximum`.
+  priorityMin: `should be greater than or equal to ${String(PRIORITY.min)}`,
+  priorityMax: `should be less than or equal to ${String(PRIORITY.max)}`,
 } as const;
 
 /** `10.3.0.1/16 has host bits set: use 10.3.0.0/16`. */

@@ -10,11 +10,12 @@ import type {
   NetworkPolicyPort,
   ObjectMeta,
 } from "../k8s/objects.js";
-import type { API_VERSION, DELETION_POLICIES, KIND, MODES, NAMESPACE_STATES, PRESETS } from "./constants.js";
+import type { API_VERSION, DELETION_POLICIES, ENFORCEMENTS, KIND, MODES, NAMESPACE_STATES, PRESETS } from "./constants.js";
 
 export type Preset = (typeof PRESETS)[number];
 export type Mode = (typeof MODES)[number];
 export type DeletionPolicy = (typeof DELETION_POLICIES)[number];
+export type Enforcement = (typeof ENFORCEMENTS)[number];
 
 /** Which namespaces a profile isolates: (names/globs ∪ selector) − exclude, system namespaces only when asked. */
 export interface NamespaceSelection {
@@ -45,6 +46,10 @@ export interface IsolationProfileSpec {
   mode?: Mode;
   /** Default Delete. */
   deletionPolicy?: DeletionPolicy;
+  /** Default Auto. */
+  enforcement?: Enforcement;
+  /** The Admin-tier priority (0–1000, lower first); default 100. */
+  priority?: number;
 }
 
 export type NamespaceState = (typeof NAMESPACE_STATES)[number];
@@ -109,6 +114,8 @@ export interface ParsedSpec {
   allowDNS: boolean;
   mode: Mode;
   deletionPolicy: DeletionPolicy;
+  enforcement: Enforcement;
+  priority: number;
 }
 
 export interface ParsedProfile {

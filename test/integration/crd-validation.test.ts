@@ -65,8 +65,8 @@ describe("the API server accepts", () => {
       const parsed = parseProfile(created);
       expect(parsed.ok).toBe(true);
       if (!parsed.ok) return;
-      const { mode, allowDNS, deletionPolicy } = parsed.value.spec;
-      expect(created.spec).toMatchObject({ mode, allowDNS, deletionPolicy, namespaces: { includeSystem: false } });
+      const { mode, allowDNS, deletionPolicy, enforcement, priority } = parsed.value.spec;
+      expect(created.spec).toMatchObject({ mode, allowDNS, deletionPolicy, enforcement, priority, namespaces: { includeSystem: false } });
     } finally {
       await api.deleteClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL, name });
     }

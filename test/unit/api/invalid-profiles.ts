@@ -110,5 +110,9 @@ export const INVALID_PROFILES: InvalidCase[] = [
   { name: "a deletionPolicy other than Delete or Orphan", spec: withSpec({ deletionPolicy: "Keep" }), path: "spec.deletionPolicy", message: "Unsupported value" },
   { name: "allowDNS as a string", spec: withSpec({ allowDNS: "yes" }), path: "spec.allowDNS" },
   { name: "includeSystem as a string", spec: withSpec({ namespaces: { names: ["dev"], includeSystem: "true" } }), path: "spec.namespaces.includeSystem" },
+  { name: "an enforcement outside the three", spec: withSpec({ enforcement: "Kernel" }), path: "spec.enforcement", message: "Unsupported value" },
+  { name: "a priority above 1000", spec: withSpec({ priority: 1001 }), path: "spec.priority", message: MESSAGES.priorityMax },
+  { name: "a negative priority", spec: withSpec({ priority: -1 }), path: "spec.priority", message: MESSAGES.priorityMin },
+  { name: "a priority that is not an integer", spec: withSpec({ priority: 2.5 }), path: "spec.priority", message: "must be of type integer" },
   { name: "a misspelt field", spec: withSpec({ allowedPeer: [] }), path: "spec.allowedPeer", message: "unknown field", offlineOnly: true },
 ];

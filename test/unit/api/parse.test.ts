@@ -53,6 +53,8 @@ describe("parseProfile accepts and defaults", () => {
           allowDNS: true,
           mode: "Enforce",
           deletionPolicy: "Delete",
+          enforcement: "Auto",
+          priority: 100,
         },
       },
     });
