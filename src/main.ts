@@ -23,7 +23,11 @@ import { getJson, KeepAliveJson } from "./io/client.js";
 import { servedTierKinds, type ServedTierKind } from "./io/cluster-snapshot.js";
 import { classify } from "./io/errors.js";
 import { adminTierView } from "./controller/admin-tier.js";
-import { KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
+import { dataPlane, type DeclaredDataPlane } from "./io/data-plane.js";
+import { ADMIN_KINDS, type AdminKind } from "./policy/admin-render.js";
+import { TenantReachMemo } from "./policy/admin-envelope.js";
+import type { DataPlane } from "./policy/enforcement.js";
+import { KubeAdminTierWriter, KubeEventRecorder, KubePolicyWriter, KubeProfileWriter } from "./io/writer.js";
 import { serve, probeRoute } from "./observability/http.js";
 import { createLogger, type Logger, type LogLevel } from "./observability/logger.js";
 import { Metrics } from "./observability/metrics.js";
@@ -61,6 +65,8 @@ export interface RunConfig {
    * Every status write costs the API server in proportion to it.
    */
   statusNamespaces: number;
+  /** The data plane as the chart declares it (--data-plane, --data-plane-enforces); undefined enforces: detect. */
+  dataPlane: DeclaredDataPlane;
 }
 
 export const defaultRunConfig: Omit<RunConfig, "namespace"> = {
@@ -78,6 +84,7 @@ export const defaultRunConfig: Omit<RunConfig, "namespace"> = {
   podBatchSeconds: 1,
   writeConcurrency: 32,
   statusNamespaces: 20,
+  dataPlane: {},
 };
 
 interface Caches {
@@ -147,7 +154,15 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
 }
 
 /** The reconcile's dependencies on the caches and one kept-alive write transport. */
-function reconcileDeps(config: RunConfig, caches: Caches, tiers: readonly ServedTierKind[], transport: KeepAliveJson, metrics: Metrics, log: Logger, identity: string): ReconcileDeps {
+/** The served kinds netfence can write a profile as (ADMIN_KINDS), from what it watches. */
+function adminKinds(tiers: readonly ServedTierKind[]): AdminKind[] {
+  return tiers.flatMap((t) => {
+    const kind = `${t.kind}/${t.apiVersion.split("/")[1] ?? ""}`;
+    return (ADMIN_KINDS as readonly string[]).includes(kind) ? [kind as AdminKind] : [];
+  });
+}
+
+function reconcileDeps(config: RunConfig, caches: Caches, tiers: readonly ServedTierKind[], plane: DataPlane, transport: KeepAliveJson, metrics: Metrics, log: Logger, identity: string): ReconcileDeps {
   const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
   const tierCaches = tiers.flatMap((t) => {
     const cache = caches[`tier:${t.kind}`];
@@ -159,6 +174,7 @@ function reconcileDeps(config: RunConfig, caches: Caches, tiers: readonly Served
     pods: caches.pods,
     policies: caches.policies,
     tiers: adminTierView(tierCaches),
+    enforcement: { served: adminKinds(tiers), plane, writer: new KubeAdminTierWriter(transport, limiter), reach: new TenantReachMemo() },
     writer: new KubePolicyWriter(transport, limiter),
     profileWriter: new KubeProfileWriter(transport, limiter),
     events: new KubeEventRecorder(transport, identity, log),
@@ -239,10 +255,11 @@ export async function run(config: RunConfig): Promise<number> {
   const identity = `${hostname()}_${String(process.pid)}`;
   const metrics = new Metrics();
   const tiers = await adminTierKinds(kc, log);
+  const plane = await dataPlane(kc, config.dataPlane);
   const caches = createCaches(kc, log, config.profileSelector, tiers);
   // One kept-alive connection pool for every write (a TLS handshake per write capped the rate below --qps).
   const transport = new KeepAliveJson(kc, Math.max(config.writeConcurrency * config.concurrency, 16));
-  const deps = reconcileDeps(config, caches, tiers, transport, metrics, log, identity);
+  const deps = reconcileDeps(config, caches, tiers, plane, transport, metrics, log, identity);
   const controller = new ProfileController({ ...caches, tiers: tiers.flatMap((t) => caches[`tier:${t.kind}`] ?? []) }, {
     ...config,
     reconcile: (name, rejudge) => reconcileProfile(name, deps, rejudge),
@@ -260,7 +277,7 @@ export async function run(config: RunConfig): Promise<number> {
   let leading = !config.leaderElect;
   const servers = await startServers(config, caches, metrics, { leading: () => leading, queue: () => controller.queueMetrics() });
 
-  log.info({ namespace: config.namespace, identity, adminTier: tiers.map((t) => t.apiVersion + "/" + t.kind), leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
+  log.info({ namespace: config.namespace, identity, adminTier: tiers.map((t) => t.apiVersion + "/" + t.kind), dataPlane: { name: plane.name, enforces: plane.enforces, evidence: plane.evidence }, leaderElect: config.leaderElect, concurrency: config.concurrency, qps: config.qps, burst: config.burst }, "Starting netfence");
   await syncCaches(caches, log);
   const stopped = untilStopped(log);
   const lead = () => {

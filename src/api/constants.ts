@@ -90,4 +90,6 @@ export const LIMITS = {
    * 100 namespaces × 8 items stay near 400 KiB, well inside an object's 1.5 MiB.
    */
   bypassedText: 512,
+  /** status.enforcement.notes: what the Admin tier leaves to the NetworkPolicies, one line per field. */
+  enforcementNotes: 10,
 } as const;

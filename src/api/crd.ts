@@ -164,7 +164,7 @@ const condition: JSONSchemaProps = {
   description: "A metav1.Condition.",
   required: ["type", "status", "reason", "message", "lastTransitionTime"],
   properties: {
-    type: str("Ready, Degraded or Isolated.", 316, {
+    type: str("Ready, Degraded, Isolated or Enforced.", 316, {
       pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",
     }),
     status: { type: "string", enum: ["True", "False", "Unknown"] },
@@ -181,7 +181,7 @@ const status: JSONSchemaProps = {
   properties: {
     observedGeneration: { type: "integer", format: "int64" },
     conditions: {
-      ...list("Ready, Degraded and Isolated.", LIMITS.conditions, condition),
+      ...list("Ready, Degraded, Isolated and Enforced.", LIMITS.conditions, condition),
       "x-kubernetes-list-type": "map",
       "x-kubernetes-list-map-keys": ["type"],
     },
@@ -205,6 +205,11 @@ const status: JSONSchemaProps = {
           message: str("Why, when not Isolated.", LIMITS.message),
           action: { type: "string", description: "DryRun: what Enforce would do.", enum: ["create", "update", "delete", "none"] },
           bypassedBy: list("Bypassed: each widening policy rule and what it lets through beyond the profile.", LIMITS.bypassedBy, str("policy, rule and what it admits", LIMITS.message)),
+          tenantProof: {
+            type: "string",
+            description: "What the profile's Admin-tier object makes tenant-proof here: InCluster (every direction the profile isolates, for traffic within the cluster) or Partial (some; status.enforcement.notes say what is passed to NetworkPolicies). Absent: nothing (NetworkPolicy enforcement, or the Admin tier not verified).",
+            enum: ["InCluster", "Partial"],
+          },
         },
       }),
       // Atomic: netfence is its only writer, so per-entry field ownership buys nothing, and the API server's
@@ -212,6 +217,32 @@ const status: JSONSchemaProps = {
       "x-kubernetes-list-type": "atomic",
     },
     namespacesOmitted: { type: "integer", format: "int32", description: "Namespaces left out of status.namespaces." },
+    enforcement: {
+      type: "object",
+      description: "What enforces the profile, why, and on what evidence a data plane enforces it (the Enforced condition says the same in one line).",
+      required: ["requested", "mode", "reason", "message", "dataPlane"],
+      properties: {
+        requested: { type: "string", description: "spec.enforcement as asked.", enum: [...ENFORCEMENTS] },
+        mode: { type: "string", description: "AdminTier: one cluster-scoped Admin-tier object plus the NetworkPolicies for ingress from outside the cluster. NetworkPolicy: NetworkPolicies only.", enum: ["AdminTier", "NetworkPolicy"] },
+        kind: str("The Admin-tier kind written (ClusterNetworkPolicy or AdminNetworkPolicy).", 63),
+        apiVersion: str("Its apiVersion.", 253),
+        object: str("The Admin-tier object in place as rendered.", 253),
+        reason: str("CamelCase: why this mode.", 128),
+        message: str("Why, in words.", LIMITS.message),
+        dataPlane: {
+          type: "object",
+          description: "The data plane netfence believes enforces the profile.",
+          required: ["name", "enforces", "evidence", "source"],
+          properties: {
+            name: str("Its name.", 253),
+            enforces: list("The policy kinds it enforces.", 3, { type: "string", enum: ["NetworkPolicy", "ClusterNetworkPolicy", "AdminNetworkPolicy"] }),
+            evidence: { type: "string", description: "declared (the chart's dataPlane values), detected (Calico's ClusterInformation), or unverified.", enum: ["declared", "detected", "unverified"] },
+            source: str("Where the belief comes from.", LIMITS.message),
+          },
+        },
+        notes: list("What the Admin tier passes to the NetworkPolicies (not tenant-proof), or what waits for netfence.", LIMITS.enforcementNotes, str("a note naming the field", LIMITS.message)),
+      },
+    },
   },
 };
 

@@ -72,6 +72,29 @@ export interface NamespaceStatus {
   action?: "create" | "update" | "delete" | "none";
   /** Bypassed: each widening policy rule and what it lets through ("dev/allow-all ingress[0]: any pod in any namespace, any port"). */
   bypassedBy?: string[];
+  /**
+   * What the profile's Admin-tier object makes tenant-proof here: InCluster (every
+   * direction the profile isolates, for traffic within the cluster), Partial (some;
+   * status.enforcement.notes say what is passed to the NetworkPolicies). Absent: nothing.
+   */
+  tenantProof?: "InCluster" | "Partial";
+}
+
+/** status.enforcement: what enforces the profile, and on what evidence. */
+export interface EnforcementStatus {
+  requested: Enforcement;
+  /** AdminTier: an Admin-tier object plus the NetworkPolicies for ingress from outside the cluster. */
+  mode: "AdminTier" | "NetworkPolicy";
+  /** The Admin-tier kind and apiVersion chosen (mode AdminTier). */
+  kind?: string;
+  apiVersion?: string;
+  /** The Admin-tier object in place as rendered. */
+  object?: string;
+  reason: string;
+  message: string;
+  dataPlane: { name: string; enforces: string[]; evidence: "declared" | "detected" | "unverified"; source: string };
+  /** What the Admin tier passes to the NetworkPolicies, or what waits for netfence (bounded). */
+  notes?: string[];
 }
 
 export interface IsolationProfileStatus {
@@ -86,6 +109,7 @@ export interface IsolationProfileStatus {
   namespaces?: NamespaceStatus[];
   /** How many namespaces did not fit in `namespaces`. */
   namespacesOmitted?: number;
+  enforcement?: EnforcementStatus;
 }
 
 export interface IsolationProfile {

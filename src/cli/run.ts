@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { DEFAULT_OPERATOR_NAMESPACE, LIMITS } from "../api/constants.js";
 import { defaultRunConfig, run, type RunConfig } from "../main.js";
 import { isLogLevel } from "../observability/logger.js";
+import type { DeclaredDataPlane } from "../io/data-plane.js";
+import { parseEnforces } from "../policy/enforcement.js";
 import { command, UsageError, type Options, type ValuesOf } from "./command.js";
 
 const d = defaultRunConfig;
@@ -24,6 +26,12 @@ const RUN_OPTIONS = {
   "resync-period": { type: "string", valueName: "duration", description: "re-check every profile this often (no writes when nothing changed)", default: "10m" },
   "pod-batch-period": { type: "string", valueName: "duration", description: "pod changes only move status.isolatedPods: re-count a profile at most once per this period (0: on every change)", default: "1s" },
   "status-namespaces": { type: "string", valueName: "n", description: `entries in status.namespaces, problems first (1–${String(LIMITS.statusNamespaces)}); every status write costs the API server in proportion`, default: String(d.statusNamespaces) },
+  "data-plane": { type: "string", valueName: "name", description: "the data plane's name, as status reports it (e.g. calico-3.31); with --data-plane-enforces" },
+  "data-plane-enforces": {
+    type: "string",
+    valueName: "kinds",
+    description: "what the data plane enforces: none or NetworkPolicy,ClusterNetworkPolicy,AdminNetworkPolicy; default: detect (Calico's ClusterInformation), else unverified",
+  },
 } satisfies Options;
 
 type Values = ValuesOf<typeof RUN_OPTIONS>;
@@ -66,6 +74,16 @@ function statusNamespaces(value: string | undefined): number {
   const n = positiveNumber("status-namespaces", value, defaultRunConfig.statusNamespaces);
   if (n > LIMITS.statusNamespaces) throw new UsageError(`--status-namespaces: at most ${String(LIMITS.statusNamespaces)} (the CRD's limit), got '${String(value)}'`);
   return n;
+}
+
+function declaredDataPlane(name: string | undefined, enforces: string | undefined): DeclaredDataPlane {
+  if (enforces === undefined || enforces === "") {
+    if (name) throw new UsageError("--data-plane: name what it enforces with --data-plane-enforces too");
+    return {};
+  }
+  const parsed = parseEnforces(enforces);
+  if (!parsed.ok) throw new UsageError(parsed.message);
+  return { ...(name ? { name } : {}), enforces: parsed.kinds };
 }
 
 /** Where a pod learns its own namespace. */
@@ -116,6 +134,7 @@ export function toRunConfig(v: Values, sources: NamespaceSources = thisProcess):
     podBatchSeconds: v["pod-batch-period"] === undefined ? d.podBatchSeconds : parseDuration("pod-batch-period", v["pod-batch-period"]),
     writeConcurrency: positiveNumber("write-concurrency", v["write-concurrency"], d.writeConcurrency),
     statusNamespaces: statusNamespaces(v["status-namespaces"]),
+    dataPlane: declaredDataPlane(v["data-plane"], v["data-plane-enforces"]),
   };
 }
 

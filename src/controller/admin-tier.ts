@@ -7,13 +7,15 @@
  * profile's own policy selects every pod it isolates.
  */
 import { parseTierPolicy, type TierPolicy } from "../policy/tiers-parse.js";
-import type { ReadCache } from "./ports.js";
+import type { AdminTierLive, ReadCache } from "./ports.js";
 
 export interface AdminTierView {
   /** The kinds read, for the status ("NetworkPolicy, ClusterNetworkPolicy"). */
   kinds: readonly string[];
   /** Every readable-or-not tier policy now, in a stable order (by kind, then name). */
   policies(): readonly TierPolicy[];
+  /** The cached object of this kind and name, as the informer holds it. */
+  live(kind: string, name: string): AdminTierLive | undefined;
 }
 
 /** A view over one cache per served kind; objects without kind/apiVersion get those of their cache. */
@@ -22,6 +24,7 @@ export function adminTierView(caches: readonly { kind: string; apiVersion: strin
   let last: { inputs: object[]; out: TierPolicy[] } = { inputs: [], out: [] };
   return {
     kinds: caches.map((c) => c.kind),
+    live: (kind, name) => caches.find((c) => c.kind === kind)?.cache.get(name) as AdminTierLive | undefined,
     policies() {
       const inputs: object[] = caches.flatMap((c) => [...c.cache.list()]);
       // The same objects as last time: the same array, so the verdict memo sees nothing changed.

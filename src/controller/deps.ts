@@ -13,7 +13,20 @@ import type { InPlaceLedger } from "./in-place.js";
 import type { PassMemo } from "./memo.js";
 import type { VerdictMemo } from "./verdicts.js";
 import type { AdminTierView } from "./admin-tier.js";
-import type { EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics } from "./ports.js";
+import type { AdminTierWriter, EventRecorder, PolicyWriter, ProfileWriter, ReadCache, ReconcileMetrics } from "./ports.js";
+import type { AdminKind } from "../policy/admin-render.js";
+import type { TenantReachMemo } from "../policy/admin-envelope.js";
+import type { DataPlane } from "../policy/enforcement.js";
+
+/** Enforcement in the Admin tier: what the API serves, what enforces it, and the writer. */
+export interface AdminEnforcement {
+  /** The Admin-tier kinds the API serves and netfence watches, each at its preferred version. */
+  served: readonly AdminKind[];
+  plane: DataPlane;
+  writer: AdminTierWriter;
+  /** The tenant policies as the Admin tier leaves them, one object per input (the verdict memo compares by identity). */
+  reach: TenantReachMemo;
+}
 
 export interface ReconcileDeps {
   profiles: ReadCache<IsolationProfile>;
@@ -23,6 +36,8 @@ export interface ReconcileDeps {
   policies: ReadCache<NetworkPolicy>;
   /** The Admin-tier policies the API serves (ClusterNetworkPolicy, AdminNetworkPolicy); none: only NetworkPolicies are read. */
   tiers?: AdminTierView;
+  /** Admin-tier enforcement; none: NetworkPolicies only (spec.enforcement is then reported, not honoured). */
+  enforcement?: AdminEnforcement;
   writer: PolicyWriter;
   profileWriter: ProfileWriter;
   events: EventRecorder;

@@ -42,6 +42,26 @@ async function cleanupFailed(profile: IsolationProfile, deps: ReconcileDeps, mes
 }
 
 /**
+ * The profile's Admin-tier object in every served kind, read from the API
+ * server (not the cache), deleted or detached when the profile owns it (its
+ * uid). Returns what failed, or undefined.
+ */
+async function finalizeAdminTier(profile: IsolationProfile, deps: ReconcileDeps, orphan: boolean): Promise<string | undefined> {
+  const enforcement = deps.enforcement;
+  if (!enforcement) return undefined;
+  const name = policyName(profile.metadata.name);
+  const ref = refOf(profile);
+  for (const kind of enforcement.served) {
+    const read = await enforcement.writer.read(kind, name);
+    if (!read.ok) return `reading ${kind} ${name} to ${orphan ? "detach" : "delete"} it failed (${read.message})`;
+    if (!read.value || !ownedBy(read.value, ref)) continue;
+    const result = orphan ? await enforcement.writer.detach(kind, read.value, profile.metadata.uid ?? "") : await enforcement.writer.remove(kind, read.value);
+    if (!result.ok && result.kind !== "NotFound") return `${orphan ? "detaching" : "deleting"} ${kind} ${name} failed (${result.message})`;
+  }
+  return undefined;
+}
+
+/**
  * The profile is being deleted: delete (or detach) what it owns, then release
  * the finalizer. The owned policies are listed from the API server, not the
  * cache: one the informer has not seen yet would otherwise be missed (and,
@@ -68,6 +88,8 @@ export async function finalize(profile: IsolationProfile, deps: ReconcileDeps): 
     const where = firstFew(failed.map((f) => f.namespace).sort());
     return cleanupFailed(profile, deps, `${orphan ? "detaching" : "deleting"} NetworkPolicy ${policyName(name)} failed in ${where} (${first.result.message})`, now);
   }
+  const admin = await finalizeAdminTier(profile, deps, orphan);
+  if (admin) return cleanupFailed(profile, deps, admin, now);
   deps.log.info({ isolationProfile: name, policies: owned.length, deletionPolicy: orphan ? "Orphan" : "Delete" }, "Cleaned up IsolationProfile");
   const released = await deps.profileWriter.setFinalizers(profile, finalizers.filter((f) => f !== FINALIZER));
   if (released.ok || released.kind === "NotFound") {

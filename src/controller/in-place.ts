@@ -22,6 +22,7 @@
  */
 import type { IsolationProfile, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 import type { Namespace } from "../k8s/objects.js";
+import type { EnforcementOutcome } from "../policy/status.js";
 
 const IN_PLACE: ReadonlySet<NamespaceState> = new Set(["Isolated", "Contested", "Bypassed"]);
 
@@ -47,6 +48,8 @@ export interface LastPass {
   isolatedPods: number;
   /** `uid/generation` of the profile, when the pass was clean (every selected namespace judged, nothing to retry). */
   cleanAt?: string;
+  /** What enforced the profile in that pass (the tenant-proof part re-judging starts from). */
+  enforcement?: EnforcementOutcome;
 }
 
 /** The previous pass as the written status tells it: what it lists, and whether unlisted namespaces could have been Bypassed. */
@@ -61,6 +64,9 @@ export function fromWrittenStatus(status: IsolationProfileStatus | undefined): P
     maybeBypassed: (name) => unlistedBypassed && !written.has(name),
   };
 }
+
+/** The slot of the profile's cluster-scoped Admin-tier object among its per-namespace versions (no namespace is named "/"). */
+export const CLUSTER_SCOPED = "/";
 
 export class InPlaceLedger {
   /** profile uid → what its previous pass left. */
@@ -90,7 +96,7 @@ export class InPlaceLedger {
   /** Drops the versions of namespaces the profile no longer has a policy in. */
   pruneVersions(profile: IsolationProfile, keep: { has(namespace: string): boolean }): void {
     const byNamespace = this.versions.get(profile.metadata.uid ?? "");
-    if (byNamespace) for (const ns of byNamespace.keys()) if (!keep.has(ns)) byNamespace.delete(ns);
+    if (byNamespace) for (const ns of byNamespace.keys()) if (ns !== CLUSTER_SCOPED && !keep.has(ns)) byNamespace.delete(ns);
   }
 
   previous(profile: IsolationProfile, namespaces: ReadonlyMap<string, Namespace>): PreviousPass {
@@ -109,10 +115,10 @@ export class InPlaceLedger {
    * What this pass left: its status entries (kept, not copied). `cleanAt` when
    * the pass completed with nothing to retry, at this profile version.
    */
-  record(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, namespaces: ReadonlyMap<string, Namespace>, isolatedPods: number, cleanAt?: string): void {
+  record(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, namespaces: ReadonlyMap<string, Namespace>, isolatedPods: number, cleanAt?: string, enforcement?: EnforcementOutcome): void {
     const uids = new Map<string, string>();
     for (const name of entries.keys()) uids.set(name, namespaces.get(name)?.metadata.uid ?? "");
-    this.byProfile.set(profile.metadata.uid ?? "", cleanAt === undefined ? { entries, uids, isolatedPods } : { entries, uids, isolatedPods, cleanAt });
+    this.byProfile.set(profile.metadata.uid ?? "", { entries, uids, isolatedPods, ...(cleanAt === undefined ? {} : { cleanAt }), ...(enforcement ? { enforcement } : {}) });
   }
 
   /** The previous pass, if it was clean and ran for this version of the profile. */

@@ -10,35 +10,53 @@ import { firstFew } from "../lib/first-few.js";
 import type { ProfileRef } from "../policy/ownership.js";
 import { memoryKey, refOf, type ReconcileDeps } from "./deps.js";
 import type { PreviousPass } from "./in-place.js";
+import type { TenantProof } from "../policy/admin-envelope.js";
 
 /**
  * Where the profile's policy is in place, is it in effect? Another policy in
  * the namespace that admits more than the profile makes the namespace
  * Bypassed, naming each widening rule.
  */
-export function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly NetworkPolicy[], entries: Map<string, NamespaceStatus>, deps: ReconcileDeps): void {
+export function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly NetworkPolicy[], entries: Map<string, NamespaceStatus>, deps: ReconcileDeps, proof?: TenantProof): void {
   const ref = refOf(profile);
   for (const policy of desired) {
     const namespace = policy.metadata.namespace ?? "";
     const entry = entries.get(namespace);
     if (entry?.state !== "Isolated") continue;
-    const judged = judge(ref, entry, policy, deps);
+    const judged = judge(ref, entry, policy, deps, proof);
     if (judged !== entry) entries.set(namespace, judged);
   }
   deps.verdicts.prune(memoryKey(profile), entries);
 }
 
-/** An Isolated entry as the namespace's policies leave it: the same entry, or Bypassed naming the widening rules. */
-export function judge(profile: ProfileRef, entry: NamespaceStatus, desired: NetworkPolicy, deps: ReconcileDeps): NamespaceStatus {
+/** "InCluster" when every direction the profile isolates is tenant-proof in the cluster, "Partial" when only some are. */
+function proofWord(proof: TenantProof | undefined): NamespaceStatus["tenantProof"] {
+  if (!proof || (!proof.ingress && !proof.egress)) return undefined;
+  return proof.ingress && proof.egress ? "InCluster" : "Partial";
+}
+
+/**
+ * An Isolated entry as the namespace's policies leave it: the same entry, or
+ * Bypassed naming the widening rules. `proof`: what the profile's Admin-tier
+ * object makes tenant-proof; the tenants' policies are judged only on what it
+ * leaves to them (admin-envelope.ts).
+ */
+export function judge(profile: ProfileRef, entry: NamespaceStatus, desired: NetworkPolicy, deps: ReconcileDeps, proof?: TenantProof): NamespaceStatus {
   const namespace = desired.metadata.namespace ?? "";
-  const verdict = deps.verdicts.verdict(profile, desired, deps.policies.byNamespace(namespace), deps.namespaces.get(namespace), deps.tiers?.policies());
-  if (verdict.state === "Isolated") return entry;
+  const reach = deps.enforcement?.reach;
+  const all = deps.policies.byNamespace(namespace);
+  const policies = proof && reach && (proof.ingress || proof.egress) ? all.map((p) => reach.of(p, proof)) : all;
+  const verdict = deps.verdicts.verdict(profile, desired, policies, deps.namespaces.get(namespace), deps.tiers?.policies());
+  const word = proofWord(proof);
+  const proven = word ? { ...entry, tenantProof: word } : entry;
+  if (verdict.state === "Isolated") return proven;
   const count = verdict.bypassedBy.length;
   const tier = verdict.bypassedBy.some((b) => !b.startsWith(`${namespace}/`));
+  const where = word === "InCluster" ? " from outside the cluster (in-cluster traffic is tenant-proof: the Admin tier decides it)" : "";
   return {
-    ...entry,
+    ...proven,
     state: "Bypassed",
-    message: `${String(count)} rule${count === 1 ? "" : "s"} of other ${tier ? "policies (NetworkPolicies or the Admin tier)" : "NetworkPolicies"} admit${count === 1 ? "s" : ""} more than the profile`,
+    message: `${String(count)} rule${count === 1 ? "" : "s"} of other ${tier ? "policies (NetworkPolicies or the Admin tier)" : "NetworkPolicies"} admit${count === 1 ? "s" : ""} more than the profile${where}`,
     bypassedBy: verdict.bypassedBy.slice(0, LIMITS.bypassedBy),
   };
 }

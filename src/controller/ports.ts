@@ -3,7 +3,8 @@
  * implements them on @kubernetes/client-node; the reconciler never imports it.
  */
 import type { IsolationProfile, IsolationProfileStatus, NamespaceStatus } from "../api/types.js";
-import type { NetworkPolicy } from "../k8s/objects.js";
+import type { NetworkPolicy, ObjectMeta } from "../k8s/objects.js";
+import type { AdminKind, AdminTierObject } from "../policy/admin-render.js";
 
 /** A read-only view of an informer cache. */
 export interface ReadCache<T> {
@@ -47,6 +48,28 @@ export interface PolicyWriter {
   read(namespace: string, name: string): Promise<ReadResult<NetworkPolicy | undefined>>;
   /** Every policy of this name, in all namespaces, from the API server (not the cache). */
   listNamed(name: string): Promise<ReadResult<NetworkPolicy[]>>;
+}
+
+/** A cluster-scoped Admin-tier object as the API server holds it. */
+export interface AdminTierLive {
+  apiVersion?: string;
+  kind?: string;
+  metadata: ObjectMeta;
+  spec?: unknown;
+}
+
+/** The writes of the Admin-tier object (ClusterNetworkPolicy or AdminNetworkPolicy), as PolicyWriter's for NetworkPolicies. */
+export interface AdminTierWriter {
+  /** POST: AlreadyExists when any object of that name exists. */
+  create(kind: AdminKind, object: AdminTierObject): Promise<WriteResult>;
+  /** PUT over `current`, preconditioned on its resourceVersion; netfence's metadata set, everyone else's kept. */
+  replace(kind: AdminKind, object: AdminTierObject, current: AdminTierLive): Promise<WriteResult>;
+  /** DELETE preconditioned on the uid seen. */
+  remove(kind: AdminKind, current: AdminTierLive): Promise<WriteResult>;
+  /** Removes netfence's labels, annotation and owner reference (deletionPolicy Orphan). */
+  detach(kind: AdminKind, current: AdminTierLive, profileUid: string): Promise<WriteResult>;
+  /** Reads one object from the API server; undefined when there is none. */
+  read(kind: AdminKind, name: string): Promise<ReadResult<AdminTierLive | undefined>>;
 }
 
 export interface ProfileWriter {

@@ -20,6 +20,7 @@ import { renderProfile } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
 import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import { execute, type SetState } from "./apply.js";
+import { convergeAdminTier, type AdminOutcome } from "./admin-apply.js";
 import { DONE, memoryKey, refOf, timestamp, writeStatus, type ReconcileDeps, type ReconcileResult } from "./deps.js";
 import { finalize, finalizerFailed } from "./finalize.js";
 import { judge, judgeEffectiveIsolation, reportTransitions } from "./judge.js";
@@ -106,7 +107,7 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
     if (!ns || ns.metadata.deletionTimestamp || (ns.metadata.uid ?? "") !== (pass.uids.get(namespace) ?? "")) return undefined;
     const desired = deps.memo?.rendered(memoryKey(profile), version, namespace) ?? renderProfile(parsed, [ns], deps.render)[0];
     if (!desired) return undefined;
-    const next = judge(refOf(profile), { name: namespace, state: "Isolated", policy: entry.policy }, desired, deps);
+    const next = judge(refOf(profile), { name: namespace, state: "Isolated", policy: entry.policy }, desired, deps, pass.enforcement?.proof);
     if (sameJson(next, entry)) continue;
     before.set(namespace, entry.state);
     pass.entries.set(namespace, next);
@@ -116,7 +117,7 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
     }
   }
   if (before.size === 0) return DONE;
-  const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [], listed: deps.statusNamespaces, adminTier: deps.tiers?.kinds ?? [] };
+  const outcome: ReconcileOutcome = { generation: profile.metadata.generation ?? 0, mode: "Enforce", namespaces: [...pass.entries.values()], isolatedPods: pass.isolatedPods, cleanup: [], listed: deps.statusNamespaces, adminTier: deps.tiers?.kinds ?? [], ...(pass.enforcement ? { enforcement: pass.enforcement } : {}) };
   // The status first: it is what users and the bench wait for; the event would share the connection pool with it.
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   if (written.retry) deps.inPlace.dirty(profile);
@@ -167,20 +168,26 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
 
   let requeueAfterMs: number | undefined;
   let cleanup: NamespaceStatus[] = [];
+  let admin: AdminOutcome;
   if (spec.mode === "DryRun") {
     await dryRun(plan, deps, set, onFailure);
+    admin = await convergeAdminTier(profile, parsed, all, deps, true);
   } else {
     const outcome = await execute(profile, plan, deps, set, onFailure);
     requeueAfterMs = outcome.nextMs;
     cleanup = outcome.cleanup;
-    judgeEffectiveIsolation(profile, desired, entries, deps);
+    // After the NetworkPolicies: the Admin-tier object only ever adds to what they enforce.
+    admin = await convergeAdminTier(profile, parsed, all, deps, false);
+    if (admin.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? admin.requeueAfterMs, admin.requeueAfterMs);
+    judgeEffectiveIsolation(profile, desired, entries, deps, admin.proof);
     reportTransitions(profile, entries.values(), previous, deps);
   }
   deps.metrics.namespaceStates(profile.metadata.name, entries.values());
 
   let isolatedPods = 0;
   for (const e of entries.values()) if (e.state === "Isolated") isolatedPods += isolatedPodsIn(parsed, e.name, deps);
-  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup, listed: deps.statusNamespaces, adminTier: deps.tiers?.kinds ?? [] };
+  const enforcement = { choice: admin.choice, notes: admin.notes, ...(admin.inPlace ? { inPlace: admin.inPlace } : {}), ...(admin.proof ? { proof: admin.proof } : {}), ...(admin.problem ? { problem: admin.problem } : {}) };
+  const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup, listed: deps.statusNamespaces, adminTier: deps.tiers?.kinds ?? [], enforcement };
   if (active.length === 0) outcome.emptySelectionReason = emptySelectionReason(parsed, all);
   const conflicts = [...entries.values()].filter((e) => e.state === "Conflict").map((e) => e.name);
   if (conflicts.length) {
@@ -193,8 +200,8 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
   }
   const written = await writeStatus(deps, profile, computeStatus(profile.status, outcome, now));
   // Every failed write or delete is retried with the queue's per-key backoff, retryable or not (RBAC or a webhook may be fixed meanwhile).
-  const retry = failures.length > 0 || cleanup.length > 0 || written.retry === true;
-  if (spec.mode === "Enforce") deps.inPlace.record(profile, entries, byName, isolatedPods, retry || requeueAfterMs !== undefined ? undefined : version);
+  const retry = failures.length > 0 || cleanup.length > 0 || written.retry === true || admin.retry;
+  if (spec.mode === "Enforce") deps.inPlace.record(profile, entries, byName, isolatedPods, retry || requeueAfterMs !== undefined ? undefined : version, enforcement);
   return retry || requeueAfterMs === undefined ? { retry } : { requeueAfterMs };
 }
 

@@ -46,10 +46,13 @@ export async function installCalicoCrds(kc: KubeConfig, crdDir: string, timeoutM
   return crds.length;
 }
 
-/** ClusterInformation (datastoreReady), the three Tiers and FelixConfiguration `default`, as calico-node creates them. */
+/** The Calico release the data plane builds (tools/dataplane/build.sh), as calico-node records it in ClusterInformation. */
+export const CALICO_VERSION = "v3.31.0";
+
+/** ClusterInformation (datastoreReady, calicoVersion), the three Tiers and FelixConfiguration `default`, as calico-node creates them. */
 export async function applyCalicoStartupObjects(kc: KubeConfig): Promise<void> {
   const obj = (kind: string, name: string, spec: Record<string, unknown>) => ({ apiVersion: "crd.projectcalico.org/v1", kind, metadata: { name }, spec });
-  await apply(kc, `${CALICO}/clusterinformations/default`, obj("ClusterInformation", "default", { datastoreReady: true, clusterType: "k8s" }));
+  await apply(kc, `${CALICO}/clusterinformations/default`, obj("ClusterInformation", "default", { datastoreReady: true, clusterType: "k8s", calicoVersion: CALICO_VERSION }));
   const tiers: [string, number, string][] = [
     ["default", 1_000_000, "Deny"],
     ["adminnetworkpolicy", 1000, "Pass"],

@@ -7,8 +7,9 @@
 import type { Logger } from "pino";
 import { API_VERSION, ANNOTATION_SPEC_HASH, FIELD_MANAGER, GROUP, KIND, LABEL_MANAGED_BY, LABEL_PROFILE, PLURAL, VERSION } from "../api/constants.js";
 import type { IsolationProfile, IsolationProfileStatus } from "../api/types.js";
-import type { EventRecorder, PolicyWriter, ProfileWriter, ReadResult, WriteFailure, WriteResult } from "../controller/ports.js";
-import type { NetworkPolicy } from "../k8s/objects.js";
+import type { AdminTierLive, AdminTierWriter, EventRecorder, PolicyWriter, ProfileWriter, ReadResult, WriteFailure, WriteResult } from "../controller/ports.js";
+import type { NetworkPolicy, ObjectMeta } from "../k8s/objects.js";
+import type { AdminKind, AdminTierObject } from "../policy/admin-render.js";
 import type { KeepAliveJson } from "./client.js";
 import { classify } from "./errors.js";
 import { isRecord } from "../lib/is-record.js";
@@ -49,24 +50,39 @@ function body(policy: NetworkPolicy): NetworkPolicy {
 }
 
 /**
- * The PUT body replacing `current`: the desired spec; the live metadata with
- * netfence's labels and annotations set over it and its owner reference
- * added; `resourceVersion` as the precondition.
+ * The metadata of a PUT replacing `live`: netfence's labels and annotations
+ * set over the live ones, its owner reference added, every other owner
+ * reference and finalizer kept; `resourceVersion` as the precondition.
  */
-export function replacement(policy: NetworkPolicy, current: NetworkPolicy): NetworkPolicy {
-  const { name, namespace, labels, annotations, ownerReferences = [] } = policy.metadata;
-  const live = current.metadata;
+function replacedMetadata(desired: ObjectMeta, live: ObjectMeta): ObjectMeta {
+  const { name, namespace, labels, annotations, ownerReferences = [] } = desired;
   const refs = [...(live.ownerReferences ?? []).filter((ref) => !ownerReferences.some((own) => own.uid === ref.uid)), ...ownerReferences];
-  const metadata: NetworkPolicy["metadata"] = {
+  return {
     name,
-    namespace,
+    ...(namespace === undefined ? {} : { namespace }),
     resourceVersion: live.resourceVersion,
     labels: { ...live.labels, ...labels },
     annotations: { ...live.annotations, ...annotations },
     ...(refs.length ? { ownerReferences: refs } : {}),
     ...(live.finalizers?.length ? { finalizers: live.finalizers } : {}),
   };
-  return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata, spec: policy.spec };
+}
+
+/** The PUT body replacing `current`: the desired spec over the live metadata (replacedMetadata). */
+export function replacement(policy: NetworkPolicy, current: NetworkPolicy): NetworkPolicy {
+  return { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: replacedMetadata(policy.metadata, current.metadata), spec: policy.spec };
+}
+
+/** The merge patch that takes netfence's labels, annotation and owner reference off an object (deletionPolicy Orphan). */
+function detachPatch(live: ObjectMeta, profileUid: string): object {
+  return {
+    metadata: {
+      resourceVersion: live.resourceVersion,
+      labels: { [LABEL_MANAGED_BY]: null, [LABEL_PROFILE]: null },
+      annotations: { [ANNOTATION_SPEC_HASH]: null },
+      ownerReferences: (live.ownerReferences ?? []).filter((o) => o.uid !== profileUid),
+    },
+  };
 }
 
 /** A NetworkPolicy as the API server sends it: named metadata and a spec with its pod selector. */
@@ -112,16 +128,8 @@ export class KubePolicyWriter implements PolicyWriter {
   }
 
   detach(policy: NetworkPolicy, profileUid: string): Promise<WriteResult> {
-    const { name, namespace = "", resourceVersion, ownerReferences = [] } = policy.metadata;
-    const patch = {
-      metadata: {
-        resourceVersion,
-        labels: { [LABEL_MANAGED_BY]: null, [LABEL_PROFILE]: null },
-        annotations: { [ANNOTATION_SPEC_HASH]: null },
-        ownerReferences: ownerReferences.filter((o) => o.uid !== profileUid),
-      },
-    };
-    return attempt(this.limiter, () => this.http.request("PATCH", `${NP(namespace)}/${name}`, { body: patch, contentType: MERGE }));
+    const { name, namespace = "" } = policy.metadata;
+    return attempt(this.limiter, () => this.http.request("PATCH", `${NP(namespace)}/${name}`, { body: detachPatch(policy.metadata, profileUid), contentType: MERGE }));
   }
 
   async read(namespace: string, name: string): Promise<ReadResult<NetworkPolicy | undefined>> {
@@ -143,6 +151,54 @@ export class KubePolicyWriter implements PolicyWriter {
       return isNetworkPolicyList(items) ? { ok: true, value: items } : failure(new Error(`GET ${path}: the response is not a list of NetworkPolicies`));
     } catch (err) {
       return failure(err);
+    }
+  }
+}
+
+/** "AdminNetworkPolicy/v1alpha1" → its collection. */
+function adminPath(kind: AdminKind): string {
+  const [name, version] = kind.split("/") as [string, string];
+  return `/apis/policy.networking.k8s.io/${version}/${name === "ClusterNetworkPolicy" ? "clusternetworkpolicies" : "adminnetworkpolicies"}`;
+}
+
+function isAdminLive(value: unknown): value is AdminTierLive {
+  return isRecord(value) && isRecord(value.metadata) && typeof value.metadata.name === "string";
+}
+
+const ignoreNotFound = (err: unknown) => {
+  if (classify(err).kind === "NotFound") return undefined;
+  throw err;
+};
+
+export class KubeAdminTierWriter implements AdminTierWriter {
+  constructor(private readonly http: KeepAliveJson, private readonly limiter?: TokenBucket) {}
+
+  create(kind: AdminKind, object: AdminTierObject): Promise<WriteResult> {
+    return attempt(this.limiter, () => this.http.request("POST", adminPath(kind), { body: object, query: { fieldManager: FIELD_MANAGER } }));
+  }
+
+  replace(kind: AdminKind, object: AdminTierObject, current: AdminTierLive): Promise<WriteResult> {
+    const body = { apiVersion: object.apiVersion, kind: object.kind, metadata: replacedMetadata(object.metadata, current.metadata), spec: object.spec };
+    return attempt(this.limiter, () => this.http.request("PUT", `${adminPath(kind)}/${object.metadata.name}`, { body, query: { fieldManager: FIELD_MANAGER } }));
+  }
+
+  remove(kind: AdminKind, current: AdminTierLive): Promise<WriteResult> {
+    const { name, uid } = current.metadata;
+    const options = uid ? { body: { preconditions: { uid } } } : {};
+    return attempt(this.limiter, () => this.http.request("DELETE", `${adminPath(kind)}/${name}`, options).catch(ignoreNotFound));
+  }
+
+  detach(kind: AdminKind, current: AdminTierLive, profileUid: string): Promise<WriteResult> {
+    return attempt(this.limiter, () => this.http.request("PATCH", `${adminPath(kind)}/${current.metadata.name}`, { body: detachPatch(current.metadata, profileUid), contentType: MERGE }));
+  }
+
+  async read(kind: AdminKind, name: string): Promise<ReadResult<AdminTierLive | undefined>> {
+    const path = `${adminPath(kind)}/${name}`;
+    try {
+      const value = await this.http.request("GET", path);
+      return isAdminLive(value) ? { ok: true, value } : failure(new Error(`GET ${path}: the response is not a ${kind}`));
+    } catch (err) {
+      return classify(err).kind === "NotFound" ? { ok: true, value: undefined } : failure(err);
     }
   }
 }

@@ -84,6 +84,11 @@ export interface AdminTierObject {
   spec: Record<string, unknown>;
 }
 
+export interface Surplus {
+  ingress: boolean;
+  egress: boolean;
+}
+
 export type AdminRender =
   | {
       ok: true;
@@ -94,6 +99,8 @@ export type AdminRender =
       residual: NetworkPolicy[];
       /** What the Admin tier does not make tenant-proof, or what waits for netfence, naming the field. */
       notes: string[];
+      /** Per direction: the Pass rules admit more pods than the NetworkPolicy does (a tenant may widen up to them). */
+      surplus: Surplus;
     }
   | { ok: false; issues: Issue[]; residual: NetworkPolicy[] };
 
@@ -291,16 +298,22 @@ export function adminApiVersion(kind: AdminKind): string {
 }
 
 /** The rule table of a profile, or undefined when it selects nothing; notes say what is not tenant-proof. */
-export function adminTable(profile: ParsedProfile, namespaces: readonly Namespace[], opts: RenderOptions = {}): { table: AdminTable | undefined; notes: string[] } {
+export function adminTable(profile: ParsedProfile, namespaces: readonly Namespace[], opts: RenderOptions = {}): { table: AdminTable | undefined; notes: string[]; surplus: Surplus } {
   const subject = subjectNamespaces(profile, namespaces, opts);
   const notes = [...subject.notes];
-  if (subject.namespaces === undefined) return { table: undefined, notes: [...notes, "spec.namespaces: selects no namespace today and names none: no Admin-tier object"] };
+  const surplus: Surplus = { ingress: false, egress: false };
+  if (subject.namespaces === undefined) return { table: undefined, notes: [...notes, "spec.namespaces: selects no namespace today and names none: no Admin-tier object"], surplus };
   const spec = renderSpec(profile.spec, opts);
   const types = spec.policyTypes ?? [];
   const table: AdminTable = { priority: profile.spec.priority, subject: selection(subject.namespaces, profile.spec.podSelector) };
+  // Every note a direction's rules add names a surplus they pass (coverPeer, coverPort).
+  let before = notes.length;
   if (types.includes("Ingress")) table.ingress = ingressTable(spec, subject, notes);
+  surplus.ingress = notes.length > before;
+  before = notes.length;
   if (types.includes("Egress")) table.egress = egressTable(spec, subject, opts, notes);
-  return { table, notes: [...new Set(notes)] };
+  surplus.egress = notes.length > before;
+  return { table, notes: [...new Set(notes)], surplus };
 }
 
 /**
@@ -310,8 +323,8 @@ export function adminTable(profile: ParsedProfile, namespaces: readonly Namespac
  */
 export function renderAdminTier(profile: ParsedProfile, namespaces: readonly Namespace[], kind: AdminKind, opts: RenderOptions = {}): AdminRender {
   const residual = renderProfile(profile, namespaces, opts);
-  const { table, notes } = adminTable(profile, namespaces, opts);
-  if (!table) return { ok: true, object: undefined, table: undefined, residual, notes };
+  const { table, notes, surplus } = adminTable(profile, namespaces, opts);
+  if (!table) return { ok: true, object: undefined, table: undefined, residual, notes, surplus };
   const limits = limitIssues(table);
   if (limits.length > 0) return { ok: false, issues: limits, residual };
   const spec = spellAdminTable(table, kind);
@@ -327,5 +340,5 @@ export function renderAdminTier(profile: ParsedProfile, namespaces: readonly Nam
   if (bytes > ADMIN_LIMITS.objectBytes) {
     return { ok: false, issues: [{ path: "spec.namespaces", message: `the Admin-tier object would be ${String(bytes)} bytes, over the ${String(ADMIN_LIMITS.objectBytes)} netfence writes (the subject lists namespaces by name)` }], residual };
   }
-  return { ok: true, object, table, residual, notes };
+  return { ok: true, object, table, residual, notes, surplus };
 }

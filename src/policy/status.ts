@@ -2,7 +2,10 @@ import { LIMITS, NAMESPACE_STATES } from "../api/constants.js";
 import { bounded } from "../lib/bounded.js";
 import { firstFew } from "../lib/first-few.js";
 import { canonicalJson } from "./canonical.js";
-import type { Condition, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
+import type { Condition, EnforcementStatus, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
+import type { AdminKind } from "./admin-render.js";
+import type { TenantProof } from "./admin-envelope.js";
+import type { EnforcementChoice } from "./enforcement.js";
 
 
 export type NewCondition = Omit<Condition, "lastTransitionTime">;
@@ -62,7 +65,46 @@ export interface ReconcileOutcome {
   listed?: number | undefined;
   /** The Admin-tier kinds the verdict read beside NetworkPolicies (what the API serves); none: NetworkPolicies only. */
   adminTier?: readonly string[];
+  /** What enforces the profile (controller/admin-apply.ts); none: not decided (an older caller). */
+  enforcement?: EnforcementOutcome;
 }
+
+/** The enforcement part of a pass, as status reports it. */
+export interface EnforcementOutcome {
+  choice: EnforcementChoice;
+  inPlace?: { kind: AdminKind; name: string };
+  proof?: TenantProof;
+  notes: readonly string[];
+  problem?: { reason: string; message: string };
+}
+
+/** status.enforcement: the choice, the object in place, the data plane and its evidence, the notes (bounded). */
+export function enforcementStatus(e: EnforcementOutcome): EnforcementStatus {
+  const { choice } = e;
+  const admin = choice.kind !== "NetworkPolicy";
+  const [kind, version] = choice.kind.split("/");
+  const notes = e.notes.slice(0, LIMITS.enforcementNotes).map((n) => bounded(n, LIMITS.message));
+  return {
+    requested: choice.requested,
+    mode: admin ? "AdminTier" : "NetworkPolicy",
+    ...(admin && kind && version ? { kind, apiVersion: `policy.networking.k8s.io/${version}` } : {}),
+    ...(e.inPlace ? { object: e.inPlace.name } : {}),
+    reason: choice.reason,
+    message: bounded(choice.message, LIMITS.message),
+    dataPlane: { name: bounded(choice.plane.name, 253), enforces: [...choice.plane.enforces], evidence: choice.plane.evidence, source: bounded(choice.plane.source, LIMITS.message) },
+    ...(notes.length ? { notes } : {}),
+  };
+}
+
+function enforcedCondition(e: EnforcementOutcome, mode: ReconcileOutcome["mode"], g: number): NewCondition {
+  const base = { type: "Enforced", observedGeneration: g } as const;
+  if (mode === "DryRun") return { ...base, status: "False", reason: "DryRun", message: "dry run: nothing is written, so nothing is enforced" };
+  const { enforced } = e.choice;
+  const object = e.inPlace ? ` (${kindOfChoice(e.choice.kind)} ${e.inPlace.name} in place)` : "";
+  return { ...base, status: enforced.status, reason: enforced.reason, message: bounded(`${enforced.message}${object}`, LIMITS.message) };
+}
+
+const kindOfChoice = (kind: string) => kind.split("/")[0] ?? kind;
 
 /** "NetworkPolicies and ClusterNetworkPolicies read", for the Isolated condition: what the verdict checked. */
 function considered(kinds: readonly string[] | undefined): string {
@@ -90,7 +132,7 @@ function problemCondition(type: "Ready" | "Degraded", counts: Record<NamespaceSt
  * Isolated: True only when every selected namespace is isolated in effect —
  * its policy in place and no other NetworkPolicy admitting more.
  */
-function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<NamespaceState, number>, selected: readonly NamespaceStatus[], g: number, adminTier?: readonly string[]): NewCondition {
+function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<NamespaceState, number>, selected: readonly NamespaceStatus[], g: number, adminTier?: readonly string[], admin?: EnforcementOutcome): NewCondition {
   const base = { type: "Isolated", observedGeneration: g } as const;
   if (mode === "DryRun") return { ...base, status: "False", reason: "DryRun", message: "dry run: nothing is enforced" };
   if (counts.Bypassed) {
@@ -103,7 +145,8 @@ function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<Namesp
   if (counts.Contested) {
     return { ...base, status: "False", reason: "Contested", message: `the profile's policy is in place in ${summarize(selected, "Contested")}, but another client keeps changing it: netfence restores it with capped backoff, and between restores it may be missing or edited` };
   }
-  return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces (${considered(adminTier)})` : "no namespace is selected" };
+  const proof = admin?.proof && admin.inPlace ? `; in-cluster traffic is tenant-proof: ${kindOfChoice(admin.choice.kind)} ${admin.inPlace.name} decides it before any NetworkPolicy` : "";
+  return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces (${considered(adminTier)})${proof}` : "no namespace is selected" };
 }
 
 /** The status a reconcile pass leads to, given the previous one (for transition times). */
@@ -125,16 +168,21 @@ export function computeStatus(prev: IsolationProfileStatus | undefined, outcome:
     const message = selected.length === 0 ? outcome.emptySelectionReason?.message ?? "no namespace is selected" : progress;
     ready = problem ? { ...problem, message: `${progress}; ${problem.message}` } : { type: "Ready", status: "True", reason: selected.length === 0 ? "NoNamespacesSelected" : "Reconciled", message, observedGeneration: g };
   }
+  const admin = outcome.mode === "Enforce" ? outcome.enforcement : undefined;
+  const adminProblem = admin?.problem ?? admin?.choice.degraded;
+  if (adminProblem && ready.status === "True") ready = { type: "Ready", status: "False", reason: adminProblem.reason, message: bounded(`${progress}; ${adminProblem.message}`, LIMITS.message), observedGeneration: g };
   const degraded: NewCondition =
     problemCondition("Degraded", counts, entries, g) ??
+    (adminProblem ? { type: "Degraded", status: "True", reason: adminProblem.reason, message: bounded(adminProblem.message, LIMITS.message), observedGeneration: g } : undefined) ??
     (selected.length === 0 && outcome.emptySelectionReason
       ? { type: "Degraded", status: "True", reason: outcome.emptySelectionReason.reason, message: outcome.emptySelectionReason.message, observedGeneration: g }
       : { type: "Degraded", status: "False", reason: "Reconciled", message: "no problems", observedGeneration: g });
 
   let conditions = setCondition(prev?.conditions ?? [], ready, now);
   conditions = setCondition(conditions, degraded, now);
-  conditions = setCondition(conditions, isolatedCondition(outcome.mode, counts, selected, g, outcome.adminTier), now);
-  const bounded = boundNamespaces(entries, Math.min(outcome.listed ?? LIMITS.statusNamespaces, LIMITS.statusNamespaces));
+  conditions = setCondition(conditions, isolatedCondition(outcome.mode, counts, selected, g, outcome.adminTier, admin), now);
+  if (outcome.enforcement) conditions = setCondition(conditions, enforcedCondition(outcome.enforcement, outcome.mode, g), now);
+  const listed = boundNamespaces(entries, Math.min(outcome.listed ?? LIMITS.statusNamespaces, LIMITS.statusNamespaces));
   return {
     observedGeneration: g,
     conditions,
@@ -142,8 +190,9 @@ export function computeStatus(prev: IsolationProfileStatus | undefined, outcome:
     isolatedNamespaces: isolated,
     bypassedNamespaces: counts.Bypassed,
     isolatedPods: outcome.isolatedPods,
-    namespaces: bounded.namespaces,
-    ...(bounded.omitted ? { namespacesOmitted: bounded.omitted } : {}),
+    namespaces: listed.namespaces,
+    ...(listed.omitted ? { namespacesOmitted: listed.omitted } : {}),
+    ...(outcome.enforcement ? { enforcement: enforcementStatus(outcome.enforcement) } : {}),
   };
 }
 
