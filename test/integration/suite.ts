@@ -32,7 +32,8 @@ export interface OperatorSuite {
   namespace: (prefix: string, labels?: Record<string, string>) => Promise<string>;
 }
 
-export function operatorSuite(prefix: string): OperatorSuite {
+/** `extraArgs`: more flags of `netfence run` (e.g. the declared data plane). */
+export function operatorSuite(prefix: string, extraArgs: string[] = []): OperatorSuite {
   const kc = kubeConfig();
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const suite = uniqueName(prefix);
@@ -40,7 +41,7 @@ export function operatorSuite(prefix: string): OperatorSuite {
   const operatorNs = uniqueName("netfence-system");
   const namespaces: string[] = [operatorNs];
   let operator: Operator | undefined;
-  const start = async () => (operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready());
+  const start = async () => (operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label, extraArgs })).ready());
 
   beforeAll(async () => {
     await installCrd(kc);

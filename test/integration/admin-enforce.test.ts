@@ -1,0 +1,133 @@
+/**
+ * Enforcement in the Admin tier, on the real control plane, read back from
+ * the API server. Both Admin-tier APIs are served — ClusterNetworkPolicy (the
+ * upstream v0.3.0 CRD) and AdminNetworkPolicy (felix's CRD) — and the
+ * operator is told the data plane enforces AdminNetworkPolicy only (as felix
+ * v3.31.0 does): served is not enforced, so Auto must write an
+ * AdminNetworkPolicy and never a ClusterNetworkPolicy.
+ */
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
+import { installCalicoCrds } from "../../src/dataplane/api.js";
+import { ensureFelix } from "../../src/dataplane/binary.js";
+import { requestJson } from "../../src/io/client.js";
+import { policyName } from "../../src/policy/naming.js";
+import { eventually, kubeConfig, statusCode } from "./helpers.js";
+import { operatorSuite } from "./suite.js";
+
+const kc = kubeConfig();
+const ANP = "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies";
+const CNP = "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies";
+const tmp = mkdtempSync(join(tmpdir(), "netfence-admin-"));
+
+beforeAll(async () => {
+  await installNetworkPolicyApiCrds(kc);
+  const dir = join(tmp, "anp-crd");
+  mkdirSync(dir);
+  copyFileSync(join((await ensureFelix()).crds, "policy.networking.k8s.io_adminnetworkpolicies.yaml"), join(dir, "adminnetworkpolicies.yaml"));
+  await installCalicoCrds(kc, dir);
+}, 900_000);
+
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const { suite, profiles, namespace } = operatorSuite("admin", ["--data-plane=felix-3.31", "--data-plane-enforces=NetworkPolicy,AdminNetworkPolicy"]);
+
+interface Live {
+  metadata: { name: string; uid: string; resourceVersion: string; ownerReferences?: { uid: string }[] };
+  spec: { priority: number; subject: unknown; ingress?: { name: string; action: string }[]; egress?: { name: string; action: string }[] };
+}
+
+async function read(path: string): Promise<Live | undefined> {
+  try {
+    return (await requestJson(kc, "GET", path)) as Live;
+  } catch (err) {
+    if (statusCode(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+describe("a profile enforced in the Admin tier", () => {
+  it("Auto writes an AdminNetworkPolicy (the data plane enforces that, not the ClusterNetworkPolicy also served), heals it, and removes it when enforcement changes or the profile goes", async () => {
+    const dev = await namespace("dev");
+    const name = `${suite}-deny`;
+    const object = policyName(name);
+    const profile = await profiles.create(name, { preset: "deny-all", namespaces: { names: [dev] }, allowDNS: false });
+
+    const written = await eventually(() => read(`${ANP}/${object}`), "the AdminNetworkPolicy");
+    expect(written.metadata.ownerReferences?.map((r) => r.uid)).toEqual([profile.metadata.uid]);
+    expect({ priority: written.spec.priority, subject: written.spec.subject, ingress: written.spec.ingress?.map((r) => [r.name, r.action]), egress: written.spec.egress?.map((r) => [r.name, r.action]) }).toEqual({
+      priority: 100,
+      subject: { namespaces: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: [dev] }] } },
+      ingress: [["deny-in-cluster", "Deny"]],
+      egress: [["deny-all", "Deny"]],
+    });
+    expect(await read(`${CNP}/${object}`)).toBeUndefined();
+    // The NetworkPolicy stays: ingress from outside the cluster is only ever judged by it.
+    expect(await profiles.policy(name, dev)).toBeDefined();
+
+    const settled = await eventually(async () => {
+      const p = await profiles.get(name);
+      return p?.status?.enforcement?.object === object && p.status.observedGeneration === p.metadata.generation ? p : undefined;
+    }, "status.enforcement naming the object");
+    expect(settled.status?.enforcement).toMatchObject({ requested: "Auto", mode: "AdminTier", kind: "AdminNetworkPolicy", apiVersion: "policy.networking.k8s.io/v1alpha1", reason: "AdminTierEnforced", dataPlane: { name: "felix-3.31", evidence: "declared", enforces: ["NetworkPolicy", "AdminNetworkPolicy"] } });
+    expect(settled.status?.conditions?.find((c) => c.type === "Enforced")).toMatchObject({ status: "True", reason: "Declared" });
+    expect(settled.status?.namespaces?.find((n) => n.name === dev)).toMatchObject({ state: "Isolated", tenantProof: "InCluster" });
+
+    // A tenant's allow-all: in-cluster it reaches nothing (the Admin tier decides first); from outside the cluster it opens dev, and status says exactly that.
+    await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies`, {
+      body: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "tenant-allow-all" }, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] } },
+    });
+    const bypassed = await eventually(async () => (await profiles.get(name))?.status?.namespaces?.find((n) => n.name === dev && n.state === "Bypassed"), "Bypassed from outside the cluster");
+    expect(bypassed.tenantProof).toBe("InCluster");
+    expect(bypassed.message).toContain("from outside the cluster");
+    expect(bypassed.bypassedBy).toEqual([expect.stringMatching(new RegExp(`^${dev}/tenant-allow-all ingress\\[0\\]: `))]);
+    await requestJson(kc, "DELETE", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies/tenant-allow-all`);
+    await eventually(async () => ((await profiles.get(name))?.status?.namespaces?.find((n) => n.name === dev)?.state === "Isolated" ? true : undefined), "Isolated again");
+
+    // Drift: an edit by another client is restored.
+    await requestJson(kc, "PATCH", `${ANP}/${object}`, { body: { spec: { priority: 999 } }, contentType: "application/merge-patch+json" });
+    await eventually(async () => ((await read(`${ANP}/${object}`))?.spec.priority === 100 ? true : undefined), "the edited AdminNetworkPolicy restored");
+
+    // Changing enforcement converges both ways and leaves nothing behind.
+    await profiles.patchSpec(name, { enforcement: "NetworkPolicy" });
+    await eventually(async () => ((await read(`${ANP}/${object}`)) ? undefined : true), "the AdminNetworkPolicy deleted");
+    const asNp = await eventually(async () => {
+      const p = await profiles.get(name);
+      return p?.status?.enforcement?.mode === "NetworkPolicy" && p.status.observedGeneration === p.metadata.generation ? p : undefined;
+    }, "status.enforcement NetworkPolicy");
+    expect(asNp.status?.namespaces?.find((n) => n.name === dev)?.tenantProof).toBeUndefined();
+    await profiles.patchSpec(name, { enforcement: "AdminTier" });
+    await eventually(() => read(`${ANP}/${object}`), "the AdminNetworkPolicy written again");
+
+    // Deleting the profile removes its Admin-tier object with its NetworkPolicies.
+    await profiles.delete(name);
+    await eventually(async () => ((await profiles.get(name)) ? undefined : true), "the profile deleted through its finalizer");
+    expect(await read(`${ANP}/${object}`)).toBeUndefined();
+    expect(await profiles.policy(name, dev)).toBeUndefined();
+  }, 180_000);
+
+  it("an Admin-tier object at the generated name that the profile does not own is left alone and reported", async () => {
+    const ns = await namespace("held");
+    const name = `${suite}-held`;
+    const object = policyName(name);
+    const foreign = { apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "AdminNetworkPolicy", metadata: { name: object }, spec: { priority: 7, subject: { namespaces: { matchLabels: { "kubernetes.io/metadata.name": ns } } }, ingress: [{ name: "theirs", action: "Pass", from: [{ namespaces: {} }] }] } };
+    await requestJson(kc, "POST", ANP, { body: foreign });
+    try {
+      await profiles.create(name, { preset: "deny-ingress", namespaces: { names: [ns] } });
+      const degraded = await eventually(async () => (await profiles.get(name))?.status?.conditions?.find((c) => c.type === "Degraded" && c.reason === "AdminTierConflict"), "Degraded AdminTierConflict");
+      expect(degraded.message).toContain(`AdminNetworkPolicy ${object} exists and is not this profile's`);
+      const live = await read(`${ANP}/${object}`);
+      expect({ priority: live?.spec.priority, owners: live?.metadata.ownerReferences ?? [] }).toEqual({ priority: 7, owners: [] });
+      // Its NetworkPolicy still isolates the namespace.
+      expect(await profiles.policy(name, ns)).toBeDefined();
+      await profiles.delete(name);
+      await eventually(async () => ((await profiles.get(name)) ? undefined : true), "the profile deleted");
+      expect((await read(`${ANP}/${object}`))?.spec.priority).toBe(7);
+    } finally {
+      await requestJson(kc, "DELETE", `${ANP}/${object}`);
+    }
+  }, 120_000);
+});
