@@ -33,6 +33,7 @@ import type { NetworkPolicy, Pod } from "../../src/k8s/objects.js";
 import { renderProfile } from "../../src/policy/render.js";
 import { formatIssues, parseProfile } from "../../src/api/parse.js";
 import { installCrd } from "./crd.js";
+import { installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
 import { createNamespace, describeResult, labelPod, probeSpec, startDataPlane } from "./dataplane/harness.js";
 import { takePacketMachine, type MachineTurn } from "./dataplane/machine-lock.js";
 import { netfenceMatrix } from "./dataplane/matrix-cli.js";
@@ -85,9 +86,11 @@ describe("the walkthrough on real packets", () => {
     await operator?.stop();
   });
 
-  it("netfence run reconciling the sample profiles gives every state's ping and TCP/80 grid", async () => {
+  it("netfence run reconciling the sample profiles gives every state's ping and TCP/80 grid, enforced with NetworkPolicies and in the Admin tier", async () => {
     const started = Date.now();
     await installCrd(kc);
+    // ClusterNetworkPolicy served too: felix enforces only AdminNetworkPolicy, which Auto must pick (detected from ClusterInformation).
+    await installNetworkPolicyApiCrds(kc);
     const rename = (ref: string) => {
       const [ns = "", pod = ""] = ref.split("/");
       return `${names[ns] ?? ns}/${pod}`;
@@ -106,47 +109,54 @@ describe("the walkthrough on real packets", () => {
     let previous: string | undefined;
     const report: string[] = [];
     let probes = 0;
+    for (const enforcement of ["NetworkPolicy", "Auto"] as const) {
     for (const state of STATES) {
       if (previous) {
         await profiles.delete(previous);
         previous = undefined;
       }
       if (state.sample) {
-        const name = `${suite}-${state.id}`;
-        await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns);
-        await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
+        const name = `${suite}-${state.id}-${enforcement.toLowerCase()}`;
+        await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns, { enforcement });
+        const ready = await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
+        // Auto on this data plane: Calico v3.31.0 detected, so the AdminNetworkPolicy (the ClusterNetworkPolicy API is served too, but nothing enforces it).
+        expect({ state: state.id, mode: ready.status?.enforcement?.mode, kind: ready.status?.enforcement?.kind, evidence: ready.status?.enforcement?.dataPlane.evidence }).toEqual(
+          enforcement === "Auto" ? { state: state.id, mode: "AdminTier", kind: "AdminNetworkPolicy", evidence: "detected" } : { state: state.id, mode: "NetworkPolicy", kind: undefined, evidence: "detected" },
+        );
         previous = name;
       }
       for (const step of state.steps) {
         if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, step.label.value);
         // The operator has written (or removed) the policies; wait until felix enforces them.
-        await eventually(async () => (previous === undefined ? ((await policiesIn(names.dev ?? "")) === 0 ? true : undefined) : true), "the previous profile's policies to be gone", 60_000);
+        await eventually(async () => (previous === undefined ? ((await policiesIn(names.dev ?? "")) === 0 && (await adminPolicies()) === 0 ? true : undefined) : true), "the previous profile's policies to be gone", 60_000);
         await plane.sync();
         await plane.forgetConnections();
         const expected = (await loadProbes(ROOT, step)).filter((p: Probe) => p.protocol === "ICMP" || p.protocol === "TCP");
         const results = await plane.probeAll(expected.map((p) => probeSpec(rename(p.from), rename(p.to), p.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: "TCP", port: p.port ?? 80 })));
         probes += results.length;
         const measured = results.map((r, i) => ({ probe: describeResult(r), allowed: r.allowed, expected: expected[i]?.allowed }));
-        report.push(`${step.expect}: ${String(measured.filter((m) => m.allowed === m.expected).length)}/${String(measured.length)}`);
-        expect({ step: step.expect, measured: measured.map(({ probe, allowed }) => ({ probe, allowed })) }).toEqual({
+        report.push(`${enforcement} ${step.expect}: ${String(measured.filter((m) => m.allowed === m.expected).length)}/${String(measured.length)}`);
+        expect({ enforcement, step: step.expect, measured: measured.map(({ probe, allowed }) => ({ probe, allowed })) }).toEqual({
+          enforcement,
           step: step.expect,
           measured: measured.map(({ probe, expected: allowed }) => ({ probe, allowed })),
         });
       }
     }
+    }
     lastProfile = previous;
     process.stderr.write(`[dataplane] walkthrough: ${String(probes)} probes, ${report.join(", ")} in ${seconds(started)}s\n`);
   }, 10 * 60_000);
 
-  it("under s3, a tenant's allow-all ingress in dev makes status Bypassed and a real ping from test reach dev; removing it flips both back", async () => {
+  it("under s3 with NetworkPolicy enforcement, a tenant's allow-all ingress in dev makes status Bypassed and a real ping from test reach dev; removing it flips both back", async () => {
     if (!operator) throw new Error("the walkthrough test starts the operator and the pods first");
     const dev = names.dev ?? "";
     const from = `${names.test ?? ""}/nginx2`;
     const to = `${dev}/nginx1`;
     if (lastProfile) await profiles.delete(lastProfile);
-    await eventually(async () => ((await policiesIn(dev)) === 0 ? true : undefined), "the walkthrough's last policy gone", 60_000);
+    await eventually(async () => ((await policiesIn(dev)) === 0 && (await adminPolicies()) === 0 ? true : undefined), "the walkthrough's last policy gone", 60_000);
     const name = `${suite}-s3-bypass`;
-    await profiles.fromSample(`${ROOT}deploy/samples/walkthrough/s3-deny-all.yaml`, name, (ns) => names[ns] ?? ns);
+    await profiles.fromSample(`${ROOT}deploy/samples/walkthrough/s3-deny-all.yaml`, name, (ns) => names[ns] ?? ns, { enforcement: "NetworkPolicy" });
     const state = async () => (await profiles.get(name))?.status?.namespaces?.find((n) => n.name === dev);
     const ping = async () => {
       await plane.sync();
@@ -171,6 +181,43 @@ describe("the walkthrough on real packets", () => {
     expect(await ping()).toBe(false);
     await profiles.delete(name);
   }, 5 * 60_000);
+
+  it("under s3 in the Admin tier, the same tenant allow-all lets no ping from test into dev, and status says dev is tenant-proof in the cluster", async () => {
+    if (!operator) throw new Error("the walkthrough test starts the operator and the pods first");
+    const dev = names.dev ?? "";
+    const from = `${names.test ?? ""}/nginx2`;
+    const to = `${dev}/nginx1`;
+    await eventually(async () => ((await policiesIn(dev)) === 0 && (await adminPolicies()) === 0 ? true : undefined), "the previous profile's policies gone", 60_000);
+    const name = `${suite}-s3-admin`;
+    await profiles.fromSample(`${ROOT}deploy/samples/walkthrough/s3-deny-all.yaml`, name, (ns) => names[ns] ?? ns, { enforcement: "AdminTier" });
+    const state = async () => (await profiles.get(name))?.status?.namespaces?.find((n) => n.name === dev);
+    const ping = async () => {
+      await plane.sync();
+      await plane.forgetConnections();
+      const [result] = await plane.probeAll([{ from, to, protocol: "ICMP" }]);
+      return result?.allowed;
+    };
+    await eventually(async () => ((await state())?.tenantProof === "InCluster" ? true : undefined), "s3 tenant-proof in the cluster", 60_000);
+    expect(await ping()).toBe(false);
+
+    const tenant = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-all-ingress", namespace: dev }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
+    await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies`, { body: tenant });
+    // The allow-all still opens dev to addresses outside the cluster (the Admin tier's ingress has none), and status says so; in the cluster it changes nothing.
+    const judged = await eventually(async () => {
+      const s = await state();
+      return s?.state === "Bypassed" ? s : undefined;
+    }, "status naming the tenant's rule", 60_000);
+    expect({ tenantProof: judged.tenantProof, message: judged.message }).toEqual({ tenantProof: "InCluster", message: expect.stringContaining("from outside the cluster") });
+    expect(await ping()).toBe(false);
+    await requestJson(kc, "DELETE", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies/allow-all-ingress`);
+    await profiles.delete(name);
+    process.stderr.write(`[dataplane] s3 + tenant allow-all: NetworkPolicy enforcement lets test → dev ping through; AdminNetworkPolicy enforcement drops it\n`);
+  }, 5 * 60_000);
+
+  async function adminPolicies(): Promise<number> {
+    const list = (await requestJson(kc, "GET", "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies")) as { items: { metadata: { name: string } }[] };
+    return list.items.filter((p) => p.metadata.name.startsWith(`netfence-${suite}`)).length;
+  }
 
   async function policiesIn(namespace: string): Promise<number> {
     const list = (await requestJson(kc, "GET", `/apis/networking.k8s.io/v1/namespaces/${namespace}/networkpolicies`)) as { items: unknown[] };

@@ -33,10 +33,10 @@ export class Profiles {
   }
 
   /** A sample from deploy/samples, renamed and with its namespace names mapped. */
-  async fromSample(file: string, name: string, rename: (ns: string) => string): Promise<IsolationProfile> {
+  async fromSample(file: string, name: string, rename: (ns: string) => string, overrides: Partial<IsolationProfileSpec> = {}): Promise<IsolationProfile> {
     const [sample] = await readManifests([file]);
     const spec = (sample as unknown as IsolationProfile).spec;
-    return this.create(name, { ...spec, namespaces: { ...spec.namespaces, names: (spec.namespaces.names ?? []).map(rename) } });
+    return this.create(name, { ...spec, ...overrides, namespaces: { ...spec.namespaces, names: (spec.namespaces.names ?? []).map(rename) } });
   }
 
   async patchSpec(name: string, spec: Partial<IsolationProfileSpec>): Promise<void> {
