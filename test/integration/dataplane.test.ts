@@ -110,39 +110,42 @@ describe("the walkthrough on real packets", () => {
     const report: string[] = [];
     let probes = 0;
     for (const enforcement of ["NetworkPolicy", "Auto"] as const) {
-    for (const state of STATES) {
-      if (previous) {
-        await profiles.delete(previous);
-        previous = undefined;
+      for (const state of STATES) {
+        if (previous) {
+          await profiles.delete(previous);
+          previous = undefined;
+        }
+        if (state.sample) {
+          const name = `${suite}-${state.id}-${enforcement.toLowerCase()}`;
+          await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns, { enforcement });
+          const ready = await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
+          // Auto on this data plane: Calico v3.31.0 detected, so the AdminNetworkPolicy (the ClusterNetworkPolicy API is served too, but nothing enforces it).
+          expect({ state: state.id, mode: ready.status?.enforcement?.mode, kind: ready.status?.enforcement?.kind, evidence: ready.status?.enforcement?.dataPlane.evidence }).toEqual(
+            enforcement === "Auto" ? { state: state.id, mode: "AdminTier", kind: "AdminNetworkPolicy", evidence: "detected" } : { state: state.id, mode: "NetworkPolicy", kind: undefined, evidence: "detected" },
+          );
+          previous = name;
+          lastProfile = name;
+        }
+        for (const step of state.steps) {
+          if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, step.label.value);
+          // The operator has written (or removed) the policies; wait until felix enforces them.
+          await eventually(async () => (previous === undefined ? ((await policiesIn(names.dev ?? "")) === 0 && (await adminPolicies()) === 0 ? true : undefined) : true), "the previous profile's policies to be gone", 60_000);
+          await plane.sync();
+          await plane.forgetConnections();
+          const expected = (await loadProbes(ROOT, step)).filter((p: Probe) => p.protocol === "ICMP" || p.protocol === "TCP");
+          const results = await plane.probeAll(expected.map((p) => probeSpec(rename(p.from), rename(p.to), p.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: "TCP", port: p.port ?? 80 })));
+          probes += results.length;
+          const measured = results.map((r, i) => ({ probe: describeResult(r), allowed: r.allowed, expected: expected[i]?.allowed }));
+          report.push(`${enforcement} ${step.expect}: ${String(measured.filter((m) => m.allowed === m.expected).length)}/${String(measured.length)}`);
+          expect({ enforcement, step: step.expect, measured: measured.map(({ probe, allowed }) => ({ probe, allowed })) }).toEqual({
+            enforcement,
+            step: step.expect,
+            measured: measured.map(({ probe, expected: allowed }) => ({ probe, allowed })),
+          });
+        }
       }
-      if (state.sample) {
-        const name = `${suite}-${state.id}-${enforcement.toLowerCase()}`;
-        await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns, { enforcement });
-        const ready = await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
-        // Auto on this data plane: Calico v3.31.0 detected, so the AdminNetworkPolicy (the ClusterNetworkPolicy API is served too, but nothing enforces it).
-        expect({ state: state.id, mode: ready.status?.enforcement?.mode, kind: ready.status?.enforcement?.kind, evidence: ready.status?.enforcement?.dataPlane.evidence }).toEqual(
-          enforcement === "Auto" ? { state: state.id, mode: "AdminTier", kind: "AdminNetworkPolicy", evidence: "detected" } : { state: state.id, mode: "NetworkPolicy", kind: undefined, evidence: "detected" },
-        );
-        previous = name;
-      }
-      for (const step of state.steps) {
-        if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, step.label.value);
-        // The operator has written (or removed) the policies; wait until felix enforces them.
-        await eventually(async () => (previous === undefined ? ((await policiesIn(names.dev ?? "")) === 0 && (await adminPolicies()) === 0 ? true : undefined) : true), "the previous profile's policies to be gone", 60_000);
-        await plane.sync();
-        await plane.forgetConnections();
-        const expected = (await loadProbes(ROOT, step)).filter((p: Probe) => p.protocol === "ICMP" || p.protocol === "TCP");
-        const results = await plane.probeAll(expected.map((p) => probeSpec(rename(p.from), rename(p.to), p.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: "TCP", port: p.port ?? 80 })));
-        probes += results.length;
-        const measured = results.map((r, i) => ({ probe: describeResult(r), allowed: r.allowed, expected: expected[i]?.allowed }));
-        report.push(`${enforcement} ${step.expect}: ${String(measured.filter((m) => m.allowed === m.expected).length)}/${String(measured.length)}`);
-        expect({ enforcement, step: step.expect, measured: measured.map(({ probe, allowed }) => ({ probe, allowed })) }).toEqual({
-          enforcement,
-          step: step.expect,
-          measured: measured.map(({ probe, expected: allowed }) => ({ probe, allowed })),
-        });
-      }
-    }
+      // The next round starts from the walkthrough's cluster: the labels this round's steps added are removed.
+      for (const state of STATES) for (const step of state.steps) if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, null);
     }
     lastProfile = previous;
     process.stderr.write(`[dataplane] walkthrough: ${String(probes)} probes, ${report.join(", ")} in ${seconds(started)}s\n`);
