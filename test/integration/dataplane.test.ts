@@ -217,6 +217,81 @@ describe("the walkthrough on real packets", () => {
     process.stderr.write(`[dataplane] s3 + tenant allow-all: NetworkPolicy enforcement lets test → dev ping through; AdminNetworkPolicy enforcement drops it\n`);
   }, 5 * 60_000);
 
+  const windows: string[] = [];
+
+  /**
+   * The birth and the death of a namespace under each enforcement. Birth: the
+   * namespace is created with the profile's label and a pod at once, and
+   * probes go both ways every few milliseconds: the new pod → test (never
+   * isolated) says from when the pod is routable (felix drops traffic of an
+   * interface it has not programmed), test → the new pod is the isolation.
+   * Death: a finalizer keeps the pod, so the namespace stays Terminating after
+   * the namespace controller has deleted its NetworkPolicies.
+   */
+  it.each(["NetworkPolicy", "AdminTier"] as const)("birth and death windows under %s enforcement, by ping", async (enforcement) => {
+    if (!operator) throw new Error("the walkthrough test starts the operator and the pods first");
+    const tag = enforcement.toLowerCase();
+    const selector = { "netfence.io/isolate": `${suite}-${tag}` };
+    const name = `${suite}-birth-${tag}`;
+    await profiles.create(name, { preset: "deny-ingress", namespaces: { selector: { matchLabels: selector } }, enforcement });
+    await eventually(() => profiles.settled(name), `${name} Ready`, 60_000);
+    if (enforcement === "AdminTier") await eventually(async () => ((await adminPolicies()) > 0 ? true : undefined), "the profile's AdminNetworkPolicy", 60_000);
+    await plane.sync();
+
+    const ns = uniqueName(`born-${tag}`);
+    namespaces.push(ns);
+    const ip = plane.allocateIp();
+    const source = `${names.test ?? ""}/nginx2`;
+    const sourceIp = plane.pod(source)?.ip ?? "";
+    const target = `${ns}/newborn`;
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "newborn", namespace: ns, labels: { run: "newborn" } }, spec: { containers: [{ name: "newborn", image: "nginx:1.15-alpine" }] } } as Pod;
+    const t0 = performance.now();
+    await createNamespace(kc, ns, selector);
+    const wired = { done: false };
+    const adding = plane.addPods([{ pod, ip }]).then(() => {
+      wired.done = true;
+    });
+    const samples: { at: number; inbound: boolean; outbound: boolean }[] = [];
+    let routableAt: number | undefined;
+    while (performance.now() - t0 < 20_000 && (routableAt === undefined || performance.now() - t0 - routableAt < 3000)) {
+      const at = performance.now() - t0;
+      const [inbound, outbound] = await Promise.all([
+        plane.probe({ from: source, to: ip, protocol: "ICMP" }, { retryDenied: false, timeoutMs: 100 }),
+        wired.done ? plane.probe({ from: target, to: sourceIp, protocol: "ICMP" }, { retryDenied: false, timeoutMs: 100 }) : undefined,
+      ]);
+      samples.push({ at, inbound: inbound.allowed, outbound: outbound?.allowed ?? false });
+      if (routableAt === undefined && outbound?.allowed) routableAt = at;
+    }
+    await adding;
+    const letIn = samples.filter((s) => s.inbound);
+    const birth = { routable: routableAt !== undefined, probes: samples.length, allowedIn: letIn.length, lastAllowedMs: letIn.length ? Math.round((letIn[letIn.length - 1]?.at ?? 0) - (routableAt ?? 0)) : 0 };
+    // The oracle can fail both ways: the pod became routable, and the last probe in was denied (the NetworkPolicy arrived too).
+    expect({ routable: birth.routable, lastIn: samples[samples.length - 1]?.inbound }).toEqual({ routable: true, lastIn: false });
+    if (enforcement === "AdminTier") expect(birth.allowedIn).toBe(0);
+
+    // Death: the pod is held, the namespace deleted; the namespace controller deletes its NetworkPolicies and waits for the pod.
+    await requestJson(kc, "PATCH", `/api/v1/namespaces/${ns}/pods/newborn`, { body: { metadata: { finalizers: ["netfence.io/test-hold"] } }, contentType: "application/merge-patch+json" });
+    await requestJson(kc, "DELETE", `/api/v1/namespaces/${ns}`);
+    await eventually(async () => ((await policiesIn(ns)) === 0 ? true : undefined), `${ns}'s NetworkPolicies deleted by the namespace controller`, 60_000);
+    await plane.sync();
+    await plane.forgetConnections();
+    const [inbound, outbound] = await plane.probeAll([
+      { from: source, to: target, protocol: "ICMP" },
+      { from: target, to: source, protocol: "ICMP" },
+    ]);
+    const terminating = (await requestJson(kc, "GET", `/api/v1/namespaces/${ns}`)) as { status?: { phase?: string } };
+    expect({ phase: terminating.status?.phase, routable: outbound?.allowed, inbound: inbound?.allowed }).toEqual({ phase: "Terminating", routable: true, inbound: enforcement === "NetworkPolicy" });
+    windows.push(
+      `${enforcement}: birth ${String(birth.allowedIn)}/${String(birth.probes)} probes into the new pod allowed (routable ${String(Math.round(routableAt ?? 0))} ms after the namespace was created; last allowed ${String(birth.lastAllowedMs)} ms after that), death ${inbound?.allowed ? "open" : "closed"} while Terminating`,
+    );
+    process.stderr.write(`[dataplane] windows: ${windows.join("; ")}\n`);
+
+    await requestJson(kc, "PATCH", `/api/v1/namespaces/${ns}/pods/newborn`, { body: { metadata: { finalizers: null } }, contentType: "application/merge-patch+json" });
+    await plane.removePod(target);
+    await profiles.delete(name);
+    await eventually(async () => ((await profiles.get(name)) ? undefined : true), `${name} deleted`, 60_000);
+  }, 5 * 60_000);
+
   async function adminPolicies(): Promise<number> {
     const list = (await requestJson(kc, "GET", "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies")) as { items: { metadata: { name: string } }[] };
     return list.items.filter((p) => p.metadata.name.startsWith(`netfence-${suite}`)).length;
