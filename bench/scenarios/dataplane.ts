@@ -5,6 +5,8 @@
  *    deny-ingress profile; from the create request until packets from another
  *    namespace are dropped while the pod's own packets get out (proof felix
  *    has programmed the pod, so "dropped" is the policy, not an unknown pod);
+ *    the same with the profile enforced in the Admin tier (an AdminNetworkPolicy
+ *    selecting the namespaces by label, there before the namespace is);
  *  - profile change → verdict: the profile starts admitting the other
  *    namespace; from the patch until its packets get through.
  * Needs root with CAP_NET_ADMIN and felix built (`npm run dataplane:build`);
@@ -54,25 +56,37 @@ export const scenario: Scenario = {
     await callIdempotent(env.kc, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: OPERATOR_NAMESPACE } });
     const plane = await DataPlane.start({ kubeconfig: env.kubeconfigPath, podCidr: "10.3.0.0/16", felix: support.felix });
     const isolation: number[] = [];
+    const adminIsolation: number[] = [];
     const change: number[] = [];
     try {
       await plane.addPods([{ pod: { metadata: { name: "client", namespace: client } } }]);
       await withRig(env, DEFAULT_LIMITS, async ({ profiles, operator }) => {
         await operator.ready();
-        const name = `bdp-${run}`;
-        const p = await createProfile(env.kc, name, { preset: "deny-ingress", namespaces: { selector: { matchLabels: { [label]: "true" } } } });
-        await until(() => profiles.ready(name, p.metadata.generation ?? 1), `${name} Ready`, 60_000);
-        progress(`time to isolation: ${String(count)} namespaces, one pod each, created under ${name}`);
-        for (let i = 0; i < count; i++) {
-          const ns = `bdp-${run}-${String(i).padStart(3, "0")}`;
-          created.push(ns);
-          const t0 = performance.now();
-          await call(env.kc, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: { [label]: "true" } } });
-          await plane.addPods([{ pod: { metadata: { name: "web", namespace: ns } } }]);
-          const inbound: ProbeSpec = { from: `${client}/client`, to: `${ns}/web`, protocol: "ICMP" };
-          const outbound: ProbeSpec = { from: `${ns}/web`, to: `${client}/client`, protocol: "ICMP" };
-          isolation.push(await timeUntil(plane, [outbound, inbound], ([out, into]) => out === true && into === false, t0, 30_000));
-        }
+        /** Namespaces created one by one under a profile enforced with `enforcement`, each until its pod is routable and isolated. */
+        const timeToIsolation = async (enforcement: "NetworkPolicy" | "AdminTier", tag: string): Promise<{ name: string; samples: number[] }> => {
+          const name = `bdp-${run}${tag}`;
+          const selector = { [label]: tag || "true" };
+          const p = await createProfile(env.kc, name, { preset: "deny-ingress", enforcement, namespaces: { selector: { matchLabels: selector } } });
+          await until(() => profiles.ready(name, p.metadata.generation ?? 1), `${name} Ready`, 60_000);
+          progress(`time to isolation (${enforcement}): ${String(count)} namespaces, one pod each, created under ${name}`);
+          const samples: number[] = [];
+          for (let i = 0; i < count; i++) {
+            const ns = `bdp-${run}${tag}-${String(i).padStart(3, "0")}`;
+            created.push(ns);
+            const t0 = performance.now();
+            await call(env.kc, "POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: ns, labels: selector } });
+            await plane.addPods([{ pod: { metadata: { name: "web", namespace: ns } } }]);
+            const inbound: ProbeSpec = { from: `${client}/client`, to: `${ns}/web`, protocol: "ICMP" };
+            const outbound: ProbeSpec = { from: `${ns}/web`, to: `${client}/client`, protocol: "ICMP" };
+            samples.push(await timeUntil(plane, [outbound, inbound], ([out, into]) => out === true && into === false, t0, 30_000));
+          }
+          return { name, samples };
+        };
+        const admin = await timeToIsolation("AdminTier", "-admin");
+        adminIsolation.push(...admin.samples);
+        await deleteProfile(env.kc, admin.name);
+        const { name, samples } = await timeToIsolation("NetworkPolicy", "");
+        isolation.push(...samples);
         progress(`profile change → verdict: ${name} admits ${client}, then stops, ${String(count)} times`);
         const target: ProbeSpec = { from: `${client}/client`, to: `bdp-${run}-000/web`, protocol: "ICMP" };
         const admit = { allowedPeers: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": client } } }] };
@@ -92,11 +106,13 @@ export const scenario: Scenario = {
     }
     const row = (what: string, xs: number[]) => [what, String(xs.length), percentile(xs, 50).toFixed(0), percentile(xs, 99).toFixed(0), Math.max(...xs).toFixed(0)];
     console.log(`\nreal packets through Calico felix (probe timeout ${String(PROBE_MS)} ms, so times are within about that)\n`);
-    table(["measured", "samples", "p50 ms", "p99 ms", "max ms"], [row("namespace created → dropped", isolation), row("profile change → allowed", change)]);
+    table(["measured", "samples", "p50 ms", "p99 ms", "max ms"], [row("namespace created → dropped (NetworkPolicy)", isolation), row("namespace created → dropped (Admin tier)", adminIsolation), row("profile change → allowed", change)]);
     console.log("goal: p99 ≤ 1000 ms end to end\n");
     return {
       dataplane_isolation_p50_ms: round(percentile(isolation, 50), 1),
       dataplane_isolation_p99_ms: round(percentile(isolation, 99), 1),
+      admin_new_ns_wire_p50_ms: round(percentile(adminIsolation, 50), 1),
+      admin_new_ns_wire_p99_ms: round(percentile(adminIsolation, 99), 1),
       dataplane_profile_change_p50_ms: round(percentile(change, 50), 1),
       dataplane_profile_change_p99_ms: round(percentile(change, 99), 1),
     };

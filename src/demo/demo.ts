@@ -21,7 +21,7 @@ import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type Probe, type
 import { addManifestPods } from "../dataplane/cluster.js";
 import { DataPlane } from "../dataplane/dataplane.js";
 import { disagreements, formatSideBySide, measure, packetSupport, type Measured, type PacketSupport } from "./packets.js";
-import { tenantStory, type TenantResult } from "./tenant.js";
+import { tenantStory, type TenantContext, type TenantResult } from "./tenant.js";
 import { noPacketsNotice, packetsFailedNotice, predictedCheckLines, predictedGrid, summaryLines, type ProtocolCheck } from "./labels.js";
 
 export interface DemoOptions {
@@ -193,16 +193,8 @@ async function profileName(root: string, sample: string): Promise<string> {
   return (profile?.metadata as { name?: string } | undefined)?.name ?? "";
 }
 
-interface WalkContext {
-  kubectl: Kubectl;
-  kc: ReturnType<typeof loadKubeConfig>;
-  /** The control plane's kubeconfig file: `netfence matrix` reads the live cluster through it. */
-  kubeconfig: string;
-  root: string;
-  print: (text: string) => void;
-  signal: AbortSignal;
+interface WalkContext extends TenantContext {
   operator: OperatorProcess;
-  packets: DataPlane | undefined;
 }
 
 interface StateResult {

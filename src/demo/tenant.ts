@@ -25,6 +25,7 @@ const TIMEOUT_MS = 30_000;
 export interface TenantContext {
   kubectl: Kubectl;
   kc: ReturnType<typeof loadKubeConfig>;
+  /** The control plane's kubeconfig file: `netfence matrix` reads the live cluster through it. */
   kubeconfig: string;
   root: string;
   print: (text: string) => void;

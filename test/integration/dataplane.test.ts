@@ -161,17 +161,11 @@ describe("the walkthrough on real packets", () => {
     const name = `${suite}-s3-bypass`;
     await profiles.fromSample(`${ROOT}deploy/samples/walkthrough/s3-deny-all.yaml`, name, (ns) => names[ns] ?? ns, { enforcement: "NetworkPolicy" });
     const state = async () => (await profiles.get(name))?.status?.namespaces?.find((n) => n.name === dev);
-    const ping = async () => {
-      await plane.sync();
-      await plane.forgetConnections();
-      const [result] = await plane.probeAll([{ from, to, protocol: "ICMP" }]);
-      return result?.allowed;
-    };
+    const ping = () => pingOnce(from, to);
     await eventually(async () => ((await state())?.state === "Isolated" ? true : undefined), "s3 Isolated", 60_000);
     expect(await ping()).toBe(false);
 
-    const tenant = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-all-ingress", namespace: dev }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
-    await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies`, { body: tenant });
+    await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies`, { body: tenantAllowAll(dev) });
     const bypassed = await eventually(async () => {
       const s = await state();
       return s?.state === "Bypassed" ? s : undefined;
@@ -194,17 +188,11 @@ describe("the walkthrough on real packets", () => {
     const name = `${suite}-s3-admin`;
     await profiles.fromSample(`${ROOT}deploy/samples/walkthrough/s3-deny-all.yaml`, name, (ns) => names[ns] ?? ns, { enforcement: "AdminTier" });
     const state = async () => (await profiles.get(name))?.status?.namespaces?.find((n) => n.name === dev);
-    const ping = async () => {
-      await plane.sync();
-      await plane.forgetConnections();
-      const [result] = await plane.probeAll([{ from, to, protocol: "ICMP" }]);
-      return result?.allowed;
-    };
+    const ping = () => pingOnce(from, to);
     await eventually(async () => ((await state())?.tenantProof === "InCluster" ? true : undefined), "s3 tenant-proof in the cluster", 60_000);
     expect(await ping()).toBe(false);
 
-    const tenant = { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-all-ingress", namespace: dev }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
-    await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies`, { body: tenant });
+    await requestJson(kc, "POST", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies`, { body: tenantAllowAll(dev) });
     // The allow-all still opens dev to addresses outside the cluster (the Admin tier's ingress has none), and status says so; in the cluster it changes nothing.
     const judged = await eventually(async () => {
       const s = await state();
@@ -216,6 +204,16 @@ describe("the walkthrough on real packets", () => {
     await profiles.delete(name);
     process.stderr.write(`[dataplane] s3 + tenant allow-all: NetworkPolicy enforcement lets test → dev ping through; AdminNetworkPolicy enforcement drops it\n`);
   }, 5 * 60_000);
+
+  /** One ping once felix enforces everything written so far, on a new flow. */
+  async function pingOnce(from: string, to: string): Promise<boolean | undefined> {
+    await plane.sync();
+    await plane.forgetConnections();
+    const [result] = await plane.probeAll([{ from, to, protocol: "ICMP" }]);
+    return result?.allowed;
+  }
+
+  const tenantAllowAll = (namespace: string) => ({ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "allow-all-ingress", namespace }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } });
 
   const windows: string[] = [];
 
