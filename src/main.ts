@@ -153,15 +153,17 @@ function createCaches(kc: KubeConfig, log: Logger, profileSelector: string | und
   };
 }
 
-/** The reconcile's dependencies on the caches and one kept-alive write transport. */
+const isAdminKind = (kind: string): kind is AdminKind => (ADMIN_KINDS as readonly string[]).includes(kind);
+
 /** The served kinds netfence can write a profile as (ADMIN_KINDS), from what it watches. */
 function adminKinds(tiers: readonly ServedTierKind[]): AdminKind[] {
   return tiers.flatMap((t) => {
     const kind = `${t.kind}/${t.apiVersion.split("/")[1] ?? ""}`;
-    return (ADMIN_KINDS as readonly string[]).includes(kind) ? [kind as AdminKind] : [];
+    return isAdminKind(kind) ? [kind] : [];
   });
 }
 
+/** The reconcile's dependencies on the caches and one kept-alive write transport. */
 function reconcileDeps(config: RunConfig, caches: Caches, tiers: readonly ServedTierKind[], plane: DataPlane, transport: KeepAliveJson, metrics: Metrics, log: Logger, identity: string): ReconcileDeps {
   const limiter = new TokenBucket({ qps: config.qps, burst: config.burst });
   const tierCaches = tiers.flatMap((t) => {

@@ -31,6 +31,8 @@ export interface AdminOutcome {
   inPlace?: { kind: AdminKind; name: string };
   /** Per isolated direction, whether in-cluster traffic is tenant-proof: only when the object is in place and the data plane is known to enforce it. */
   proof?: TenantProof;
+  /** Namespaces where another profile's object is evaluated first (admin-precedence.ts). */
+  decidedElsewhere?: ReadonlySet<string>;
   /** What the Admin tier leaves to the NetworkPolicies, or what waits for netfence (the render's notes). */
   notes: string[];
   /** Why the Admin-tier part is not as asked (a write failed, a foreign object at the name, a render that does not fit). */
@@ -84,6 +86,7 @@ export async function convergeAdminTier(profile: IsolationProfile, parsed: Parse
   let live = deps.tiers?.live(kindOf(kind), name);
   const precedence = adminPrecedence(contender(profile, parsed, namespaces, deps), otherContenders(profile, namespaces, deps));
   out.notes = precedence.notes;
+  if (precedence.decidedFirstBy.length) out.decidedElsewhere = new Set(precedence.decidedFirstBy);
   if (precedence.yieldsTo) {
     const { name: keeper, shared } = precedence.yieldsTo;
     if (live && ownedBy(live, ref)) {

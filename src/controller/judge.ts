@@ -11,28 +11,31 @@ import type { ProfileRef } from "../policy/ownership.js";
 import { memoryKey, refOf, type ReconcileDeps } from "./deps.js";
 import type { PreviousPass } from "./in-place.js";
 import type { TenantProof } from "../policy/admin-envelope.js";
+import { proofIn, type EnforcementOutcome } from "../policy/status.js";
 
 /**
  * Where the profile's policy is in place, is it in effect? Another policy in
  * the namespace that admits more than the profile makes the namespace
  * Bypassed, naming each widening rule.
  */
-export function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly NetworkPolicy[], entries: Map<string, NamespaceStatus>, deps: ReconcileDeps, proof?: TenantProof): void {
+export function judgeEffectiveIsolation(profile: IsolationProfile, desired: readonly NetworkPolicy[], entries: Map<string, NamespaceStatus>, deps: ReconcileDeps, enforcement?: Pick<EnforcementOutcome, "proof" | "decidedElsewhere">): void {
   const ref = refOf(profile);
   for (const policy of desired) {
     const namespace = policy.metadata.namespace ?? "";
     const entry = entries.get(namespace);
     if (entry?.state !== "Isolated") continue;
-    const judged = judge(ref, entry, policy, deps, proof);
+    const judged = judge(ref, entry, policy, deps, proofIn(enforcement, namespace));
     if (judged !== entry) entries.set(namespace, judged);
   }
   deps.verdicts.prune(memoryKey(profile), entries);
 }
 
 /** "InCluster" when every direction the profile isolates is tenant-proof in the cluster, "Partial" when only some are. */
-function proofWord(proof: TenantProof | undefined): NamespaceStatus["tenantProof"] {
+export function proofWord(proof: TenantProof | undefined, desired: NetworkPolicy): NamespaceStatus["tenantProof"] {
   if (!proof || (!proof.ingress && !proof.egress)) return undefined;
-  return proof.ingress && proof.egress ? "InCluster" : "Partial";
+  const types = desired.spec.policyTypes ?? [];
+  const whole = (!types.includes("Ingress") || proof.ingress) && (!types.includes("Egress") || proof.egress);
+  return whole ? "InCluster" : "Partial";
 }
 
 /**
@@ -47,7 +50,7 @@ export function judge(profile: ProfileRef, entry: NamespaceStatus, desired: Netw
   const all = deps.policies.byNamespace(namespace);
   const policies = proof && reach && (proof.ingress || proof.egress) ? all.map((p) => reach.of(p, proof)) : all;
   const verdict = deps.verdicts.verdict(profile, desired, policies, deps.namespaces.get(namespace), deps.tiers?.policies());
-  const word = proofWord(proof);
+  const word = proofWord(proof, desired);
   const proven = word ? { ...entry, tenantProof: word } : entry;
   if (verdict.state === "Isolated") return proven;
   const count = verdict.bypassedBy.length;

@@ -18,7 +18,7 @@ import { ownedBy } from "../policy/ownership.js";
 import { planChanges, type Plan } from "../policy/plan.js";
 import { renderProfile } from "../policy/render.js";
 import { matchesSelector } from "../policy/selectors.js";
-import { computeStatus, invalidSpecStatus, sameJson, type ReconcileOutcome } from "../policy/status.js";
+import { computeStatus, invalidSpecStatus, proofIn, sameJson, type ReconcileOutcome } from "../policy/status.js";
 import { execute, type SetState } from "./apply.js";
 import { convergeAdminTier, type AdminOutcome } from "./admin-apply.js";
 import { DONE, memoryKey, refOf, timestamp, writeStatus, type ReconcileDeps, type ReconcileResult } from "./deps.js";
@@ -107,7 +107,7 @@ async function rejudgeNamespaces(profile: IsolationProfile, parsed: ParsedProfil
     if (!ns || ns.metadata.deletionTimestamp || (ns.metadata.uid ?? "") !== (pass.uids.get(namespace) ?? "")) return undefined;
     const desired = deps.memo?.rendered(memoryKey(profile), version, namespace) ?? renderProfile(parsed, [ns], deps.render)[0];
     if (!desired) return undefined;
-    const next = judge(refOf(profile), { name: namespace, state: "Isolated", policy: entry.policy }, desired, deps, pass.enforcement?.proof);
+    const next = judge(refOf(profile), { name: namespace, state: "Isolated", policy: entry.policy }, desired, deps, proofIn(pass.enforcement, namespace));
     if (sameJson(next, entry)) continue;
     before.set(namespace, entry.state);
     pass.entries.set(namespace, next);
@@ -173,20 +173,21 @@ async function enforce(profile: IsolationProfile, parsed: ParsedProfile, deps: R
     await dryRun(plan, deps, set, onFailure);
     admin = await convergeAdminTier(profile, parsed, all, deps, true);
   } else {
+    // The Admin-tier object first: one write isolates every selected namespace in the cluster; what it passes is
+    // the profile's allowances, so passing it on before the NetworkPolicies exist admits nothing the profile does not.
+    admin = await convergeAdminTier(profile, parsed, all, deps, false);
     const outcome = await execute(profile, plan, deps, set, onFailure);
     requeueAfterMs = outcome.nextMs;
     cleanup = outcome.cleanup;
-    // After the NetworkPolicies: the Admin-tier object only ever adds to what they enforce.
-    admin = await convergeAdminTier(profile, parsed, all, deps, false);
     if (admin.requeueAfterMs !== undefined) requeueAfterMs = Math.min(requeueAfterMs ?? admin.requeueAfterMs, admin.requeueAfterMs);
-    judgeEffectiveIsolation(profile, desired, entries, deps, admin.proof);
+    judgeEffectiveIsolation(profile, desired, entries, deps, admin);
     reportTransitions(profile, entries.values(), previous, deps);
   }
   deps.metrics.namespaceStates(profile.metadata.name, entries.values());
 
   let isolatedPods = 0;
   for (const e of entries.values()) if (e.state === "Isolated") isolatedPods += isolatedPodsIn(parsed, e.name, deps);
-  const enforcement = { choice: admin.choice, notes: admin.notes, ...(admin.inPlace ? { inPlace: admin.inPlace } : {}), ...(admin.proof ? { proof: admin.proof } : {}), ...(admin.problem ? { problem: admin.problem } : {}) };
+  const enforcement = { choice: admin.choice, notes: admin.notes, ...(admin.inPlace ? { inPlace: admin.inPlace } : {}), ...(admin.proof ? { proof: admin.proof } : {}), ...(admin.decidedElsewhere ? { decidedElsewhere: admin.decidedElsewhere } : {}), ...(admin.problem ? { problem: admin.problem } : {}) };
   const outcome: ReconcileOutcome = { generation, mode: spec.mode, namespaces: [...entries.values()], isolatedPods, cleanup, listed: deps.statusNamespaces, adminTier: deps.tiers?.kinds ?? [], enforcement };
   if (active.length === 0) outcome.emptySelectionReason = emptySelectionReason(parsed, all);
   const conflicts = [...entries.values()].filter((e) => e.state === "Conflict").map((e) => e.name);

@@ -66,7 +66,7 @@ export class TenantReachMemo {
     if (!proof.ingress && !proof.egress) return policy;
     const key = `${String(proof.ingress)}/${String(proof.egress)}`;
     let byProof = this.seen.get(policy);
-    if (!byProof) this.seen.set(policy, (byProof = new Map()));
+    if (!byProof) this.seen.set(policy, (byProof = new Map<string, NetworkPolicy>()));
     let out = byProof.get(key);
     if (!out) byProof.set(key, (out = tenantReach(policy, proof)));
     return out;

@@ -28,6 +28,12 @@ export interface Precedence {
   yieldsTo?: { name: string; shared: string[] };
   /** One line per other profile it meets, saying which decides (status.enforcement.notes). */
   notes: string[];
+  /**
+   * The namespaces where another profile's object is evaluated first (sorted):
+   * there this profile's rules are not reached, so what is tenant-proof is not
+   * its to claim, and the verdict judges those namespaces whole.
+   */
+  decidedFirstBy: string[];
 }
 
 const order = (a: Contender, b: Contender) => a.priority - b.priority || (a.created < b.created ? -1 : a.created > b.created ? 1 : 0) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
@@ -66,6 +72,7 @@ export function adminPrecedence(self: Contender, others: readonly Contender[]): 
   const outcome = written(all);
   const yieldsTo = outcome.get(self.name);
   const notes: string[] = [];
+  const decided = new Set<string>();
   for (const other of all.slice(1).sort(order)) {
     const both = shared(self, other);
     if (!both.length) continue;
@@ -75,11 +82,13 @@ export function adminPrecedence(self: Contender, others: readonly Contender[]): 
       continue;
     }
     if (yieldsTo) continue;
+    if (order(other, self) < 0) for (const ns of both) decided.add(ns);
     notes.push(
       order(other, self) < 0
         ? `profile ${other.name} (priority ${String(other.priority)}) also selects ${where(both)} and decides their in-cluster traffic first; this profile's Admin-tier rules are not reached for the directions it isolates there`
         : `profile ${other.name} (priority ${String(other.priority)}) also selects ${where(both)}; this profile decides their in-cluster traffic first`,
     );
   }
-  return yieldsTo ? { yieldsTo, notes } : { notes };
+  const decidedFirstBy = [...decided].sort();
+  return yieldsTo ? { yieldsTo, notes, decidedFirstBy } : { notes, decidedFirstBy };
 }

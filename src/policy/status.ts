@@ -74,8 +74,15 @@ export interface EnforcementOutcome {
   choice: EnforcementChoice;
   inPlace?: { kind: AdminKind; name: string };
   proof?: TenantProof;
+  /** Namespaces where another profile's Admin-tier object is evaluated first: `proof` is not this profile's to claim there. */
+  decidedElsewhere?: ReadonlySet<string>;
   notes: readonly string[];
   problem?: { reason: string; message: string };
+}
+
+/** What the profile's own Admin-tier object makes tenant-proof in `namespace`. */
+export function proofIn(e: Pick<EnforcementOutcome, "proof" | "decidedElsewhere"> | undefined, namespace: string): TenantProof | undefined {
+  return e?.decidedElsewhere?.has(namespace) ? undefined : e?.proof;
 }
 
 /** status.enforcement: the choice, the object in place, the data plane and its evidence, the notes (bounded). */

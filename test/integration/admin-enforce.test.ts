@@ -126,6 +126,7 @@ describe("a profile enforced in the Admin tier", () => {
       return notes.find((n) => n.startsWith(`profile ${second} `));
     }, `${first}'s status naming ${second}`);
     expect(keeper).toContain("at the same priority 100; this profile was created first and keeps it");
+    expect((await profiles.get(first))?.status?.namespaces?.find((n) => n.name === shared)?.tenantProof).toBe("InCluster");
 
     await profiles.patchSpec(second, { priority: 50 });
     const written = await eventually(() => read(`${ANP}/${policyName(second)}`), `${second}'s AdminNetworkPolicy at priority 50`);
@@ -135,6 +136,9 @@ describe("a profile enforced in the Admin tier", () => {
     await eventually(async () => ((await notes(first)).some((n) => n === `profile ${second} (priority 50) also selects namespace ${shared} and decides their in-cluster traffic first; this profile's Admin-tier rules are not reached for the directions it isolates there`) ? true : undefined), `${first} saying ${second} decides first`);
     await eventually(async () => ((await notes(second)).some((n) => n === `profile ${first} (priority 100) also selects namespace ${shared}; this profile decides their in-cluster traffic first`) ? true : undefined), `${second} saying it decides first`);
     expect((await profiles.get(second))?.status?.conditions?.find((c) => c.type === "Degraded")?.status).toBe("False");
+    // Where the other profile's object decides first, this one's rules are not reached: it claims no tenant-proof part there.
+    const entry = async (name: string) => (await profiles.get(name))?.status?.namespaces?.find((n) => n.name === shared);
+    expect({ first: (await entry(first))?.tenantProof, second: (await entry(second))?.tenantProof }).toEqual({ first: undefined, second: "InCluster" });
 
     for (const name of [first, second]) await profiles.delete(name);
     for (const name of [first, second]) await eventually(async () => ((await profiles.get(name)) ? undefined : true), `${name} deleted`);

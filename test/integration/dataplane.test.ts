@@ -279,8 +279,23 @@ describe("the walkthrough on real packets", () => {
     ]);
     const terminating = (await requestJson(kc, "GET", `/api/v1/namespaces/${ns}`)) as { status?: { phase?: string } };
     expect({ phase: terminating.status?.phase, routable: outbound?.allowed, inbound: inbound?.allowed }).toEqual({ phase: "Terminating", routable: true, inbound: enforcement === "NetworkPolicy" });
+
+    // Birth while netfence is away (a restart, an upgrade, a leader hand-over): the NetworkPolicy waits for it; the Admin-tier object is there already.
+    await operator.stop();
+    const away = uniqueName(`away-${tag}`);
+    namespaces.push(away);
+    await createNamespace(kc, away, selector);
+    await plane.addPods([{ pod: { ...pod, metadata: { ...pod.metadata, namespace: away } } }]);
+    const awayPod = `${away}/newborn`;
+    const whileAway = { routable: await pingOnce(awayPod, source), inbound: await pingOnce(source, awayPod) };
+    operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
+    const back = performance.now();
+    await eventually(async () => ((await pingOnce(source, awayPod)) === false ? true : undefined), `${away} isolated once netfence is back`, 60_000, 50);
+    const closedMs = Math.round(performance.now() - back);
+    expect(whileAway).toEqual({ routable: true, inbound: enforcement === "NetworkPolicy" });
+    await plane.removePod(awayPod);
     windows.push(
-      `${enforcement}: birth ${String(birth.allowedIn)}/${String(birth.probes)} probes into the new pod allowed (routable ${String(Math.round(routableAt ?? 0))} ms after the namespace was created; last allowed ${String(birth.lastAllowedMs)} ms after that), death ${inbound?.allowed ? "open" : "closed"} while Terminating`,
+      `${enforcement}: birth ${String(birth.allowedIn)}/${String(birth.probes)} probes into the new pod allowed (routable ${String(Math.round(routableAt ?? 0))} ms after the namespace was created; last allowed ${String(birth.lastAllowedMs)} ms after that), born while netfence was away ${whileAway.inbound ? `open until ${String(closedMs)} ms after it was ready again` : "closed"}, death ${inbound?.allowed ? "open" : "closed"} while Terminating`,
     );
     process.stderr.write(`[dataplane] windows: ${windows.join("; ")}\n`);
 

@@ -37,6 +37,18 @@ describe("which of several Admin-tier profiles writes its object", () => {
   });
 });
 
+describe("where another profile's object decides first (the tenant-proof part there is the other's, not this one's)", () => {
+  it.each<[string, Contender, Contender[], string[]]>([
+    ["alone", c("a", 100, T1, ["dev"]), [], []],
+    ["a lower priority elsewhere decides first where they meet", c("b", 100, T1, ["dev", "test"]), [c("a", 10, T2, ["dev", "x"])], ["dev"]],
+    ["a higher priority never does", c("a", 10, T2, ["dev"]), [c("b", 100, T1, ["dev"])], []],
+    ["one that yields decides nothing", c("c", 100, T3, ["dev"]), [c("a", 100, T1, ["x"]), c("b", 100, T2, ["x", "dev"])], []],
+    ["several, merged and sorted", c("z", 500, T1, ["n3", "n1", "n2"]), [c("a", 1, T1, ["n3"]), c("b", 2, T1, ["n1", "n3"])], ["n1", "n3"]],
+  ])("%s", (_name, self, others, decided) => {
+    expect(adminPrecedence(self, others).decidedFirstBy).toEqual(decided);
+  });
+});
+
 describe("the notes in both profiles' status", () => {
   it("the one that decides first and the one decided for each say so, naming the namespaces", () => {
     const first = c("strict", 10, T2, ["dev", "test"]);
@@ -51,7 +63,7 @@ describe("the notes in both profiles' status", () => {
     const a = c("a", 100, T1, ["dev", "test"]);
     const b = c("b", 100, T2, ["dev", "test"]);
     expect(adminPrecedence(a, [b]).notes).toEqual(["profile b also selects namespaces dev, test at the same priority 100; this profile was created first and keeps it, so b writes no Admin-tier object until its spec.priority differs"]);
-    expect(adminPrecedence(b, [a])).toEqual({ yieldsTo: { name: "a", shared: ["dev", "test"] }, notes: [] });
+    expect(adminPrecedence(b, [a])).toEqual({ yieldsTo: { name: "a", shared: ["dev", "test"] }, notes: [], decidedFirstBy: [] });
   });
 
   it("says nothing about profiles it shares no namespace with, and bounds long namespace lists", () => {
