@@ -4,6 +4,8 @@
 export const HEADLINE = [
   "converge_2000_ratio",
   "converge_10000_ratio",
+  "admin_writes_10000",
+  "admin_converge_10000_ms",
   "fanout_2000_ratio",
   "fanout_deleted",
   "new_ns_p50_ms",

@@ -18,11 +18,12 @@ export interface Rig {
   operator: OperatorProcess;
 }
 
-export async function withRig<T>(env: BenchEnv, limits: Limits, body: (rig: Rig) => Promise<T>): Promise<T> {
+/** `operatorArgs`: more `netfence run` flags (e.g. the data plane it is told enforces the Admin tier). */
+export async function withRig<T>(env: BenchEnv, limits: Limits, body: (rig: Rig) => Promise<T>, operatorArgs: string[] = []): Promise<T> {
   const rig: Rig = {
     policies: await new TimedWatch<NetworkPolicy>(env.kc, "/apis/networking.k8s.io/v1/networkpolicies").start(),
     profiles: await new ProfileWatch(env.kc).start(),
-    operator: await startOperator(env.kubeconfigPath, OPERATOR_NAMESPACE, limits),
+    operator: await startOperator(env.kubeconfigPath, OPERATOR_NAMESPACE, limits, operatorArgs),
   };
   try {
     return await body(rig);
