@@ -7,15 +7,18 @@
  * shown. Objects of every other served kind that the profile owns (by owner
  * uid) are deleted, so changing spec.enforcement leaves nothing behind.
  */
-import { formatIssues } from "../api/parse.js";
+import { formatIssues, parseProfile } from "../api/parse.js";
 import type { IsolationProfile, ParsedProfile } from "../api/types.js";
 import type { Namespace } from "../k8s/objects.js";
 import { renderAdminTier, type AdminKind, type AdminTierObject } from "../policy/admin-render.js";
 import { tenantProofOf, type TenantProof } from "../policy/admin-envelope.js";
+import { adminPrecedence, type Contender } from "../policy/admin-precedence.js";
 import { canonicalJson } from "../policy/canonical.js";
 import { chooseEnforcement, kindOf, UNVERIFIED, type EnforcementChoice } from "../policy/enforcement.js";
+import { selectNamespaces } from "../policy/namespaces.js";
 import { policyName } from "../policy/naming.js";
 import { ownedBy } from "../policy/ownership.js";
+import { firstFew } from "../lib/first-few.js";
 import { ANNOTATION_SPEC_HASH, LABEL_MANAGED_BY, LABEL_PROFILE } from "../api/constants.js";
 import { memoryKey, refOf, type ReconcileDeps } from "./deps.js";
 import { CLUSTER_SCOPED } from "./in-place.js";
@@ -31,7 +34,7 @@ export interface AdminOutcome {
   /** What the Admin tier leaves to the NetworkPolicies, or what waits for netfence (the render's notes). */
   notes: string[];
   /** Why the Admin-tier part is not as asked (a write failed, a foreign object at the name, a render that does not fit). */
-  problem?: { reason: "AdminTierWriteFailed" | "AdminTierConflict" | "AdminTierRefused" | "AdminTierContested"; message: string };
+  problem?: { reason: "AdminTierWriteFailed" | "AdminTierConflict" | "AdminTierRefused" | "AdminTierContested" | "AdminTierPriorityConflict"; message: string };
   retry: boolean;
   requeueAfterMs?: number;
 }
@@ -78,10 +81,25 @@ export async function convergeAdminTier(profile: IsolationProfile, parsed: Parse
   if (choice.kind === "NetworkPolicy") return out;
 
   const kind = choice.kind;
+  let live = deps.tiers?.live(kindOf(kind), name);
+  const precedence = adminPrecedence(contender(profile, parsed, namespaces, deps), otherContenders(profile, namespaces, deps));
+  out.notes = precedence.notes;
+  if (precedence.yieldsTo) {
+    const { name: keeper, shared } = precedence.yieldsTo;
+    if (live && ownedBy(live, ref)) {
+      const removed = await writer.remove(kind, live);
+      if (!removed.ok) return fail("AdminTierWriteFailed", `deleting ${kindOf(kind)} ${name} (profile ${keeper} holds its priority) failed (${describeFailure(removed)}); retrying`);
+      deps.events.record(profile, "Warning", "Deleted", `Deleted ${kindOf(kind)} ${name}: profile ${keeper} selects the same namespaces at the same priority`);
+    }
+    return fail(
+      "AdminTierPriorityConflict",
+      `profile ${keeper} also selects ${firstFew(shared)} at the same spec.priority ${String(parsed.spec.priority)} and was created first, so this profile writes no ${kindOf(kind)} (its NetworkPolicies enforce it); give one of them a different spec.priority (lower decides first)`,
+      false,
+    );
+  }
   const render = renderAdminTier(parsed, namespaces, kind, deps.render);
   if (!render.ok) return fail("AdminTierRefused", `the Admin-tier object does not fit, so none is written (the NetworkPolicies enforce the profile): ${formatIssues(render.issues)}`, false);
-  out.notes = render.notes;
-  let live = deps.tiers?.live(kindOf(kind), name);
+  out.notes = [...precedence.notes, ...render.notes];
   if (!render.object) {
     if (live && ownedBy(live, ref)) {
       const removed = await writer.remove(kind, live);
@@ -144,6 +162,25 @@ export async function convergeAdminTier(profile: IsolationProfile, parsed: Parse
   }
   if (contest?.contested(key)) markContested(out, deps, key, object);
   return placed(out, kind, name, render.table, render.surplus);
+}
+
+function contender(profile: IsolationProfile, parsed: ParsedProfile, namespaces: readonly Namespace[], deps: ReconcileDeps): Contender {
+  const selected = selectNamespaces(parsed.spec, namespaces, { operatorNamespace: deps.render.operatorNamespace });
+  return { name: profile.metadata.name, priority: parsed.spec.priority, created: profile.metadata.creationTimestamp ?? "", namespaces: new Set(selected.map((ns) => ns.metadata.name)) };
+}
+
+/** Every other profile that writes an Admin-tier object: enforcing, not being deleted, and enforced in the Admin tier. */
+function otherContenders(self: IsolationProfile, namespaces: readonly Namespace[], deps: ReconcileDeps): Contender[] {
+  const out: Contender[] = [];
+  for (const other of deps.profiles.list()) {
+    if (other.metadata.name === self.metadata.name || other.metadata.deletionTimestamp) continue;
+    const parsed = parseProfile(other);
+    if (!parsed.ok || parsed.value.spec.mode !== "Enforce") continue;
+    if (chooseEnforcement(parsed.value.spec.enforcement, deps.enforcement?.served ?? [], deps.enforcement?.plane ?? UNVERIFIED).kind === "NetworkPolicy") continue;
+    const c = contender(other, parsed.value, namespaces, deps);
+    if (c.namespaces.size) out.push(c);
+  }
+  return out;
 }
 
 function markContested(out: AdminOutcome, deps: ReconcileDeps, key: string, object: AdminTierObject): void {

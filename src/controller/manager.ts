@@ -123,13 +123,21 @@ export class ProfileController {
   private wire(index: ProfileIndex): void {
     const { profiles, namespaces, pods, policies } = this.caches;
     const o = this.options;
-    profiles.on("add", (p) => this.enqueue([p.metadata.name]));
+    // Rare and cluster-wide: every profile judges its namespaces again.
+    const everyProfile = () => this.enqueue(profiles.list().map((p) => p.metadata.name));
+    // In the Admin tier, which of two profiles selecting one namespace decides depends on both (admin-precedence.ts).
+    const adminTier = (this.caches.tiers ?? []).length > 0;
+    const profileChanged = (keys: string[]) => {
+      this.enqueue(keys);
+      if (adminTier && keys.length) everyProfile();
+    };
+    profiles.on("add", (p) => profileChanged([p.metadata.name]));
     // netfence's own status writes come back as updates: only a change of what it reads re-enqueues.
-    profiles.on("update", (p, old) => this.enqueue(profileKeys(p, old)));
+    profiles.on("update", (p, old) => profileChanged(profileKeys(p, old)));
     profiles.on("delete", (p) => {
       index.forget(p.metadata.name);
       o.onProfileDeleted?.(p);
-      this.enqueue([p.metadata.name]);
+      profileChanged([p.metadata.name]);
     });
     namespaces.on("add", (ns) => {
       if (o.synced?.() ?? true) o.onNamespaceSeen?.(ns.metadata.name);
@@ -152,8 +160,6 @@ export class ProfileController {
     policies.on("add", (p) => this.policyChanged(p, policyKeys(index, namespaces, p)));
     policies.on("update", (p, old) => this.policyChanged(p, policyKeys(index, namespaces, p, old)));
     policies.on("delete", (p) => this.policyChanged(p, policyKeys(index, namespaces, p)));
-    // Rare and cluster-wide: every profile judges its namespaces again.
-    const everyProfile = () => this.enqueue(profiles.list().map((p) => p.metadata.name));
     for (const tier of this.caches.tiers ?? []) for (const event of ["add", "update", "delete"] as const) tier.on(event, everyProfile);
   }
 

@@ -21,6 +21,7 @@ import { compare, FIXTURES_DIR, loadProbes, NAMESPACES, STATES, type Probe, type
 import { addManifestPods } from "../dataplane/cluster.js";
 import { DataPlane } from "../dataplane/dataplane.js";
 import { disagreements, formatSideBySide, measure, packetSupport, type Measured, type PacketSupport } from "./packets.js";
+import { tenantStory, type TenantResult } from "./tenant.js";
 import { noPacketsNotice, packetsFailedNotice, predictedCheckLines, predictedGrid, summaryLines, type ProtocolCheck } from "./labels.js";
 
 export interface DemoOptions {
@@ -43,6 +44,8 @@ export interface DemoResult {
   states: number;
   /** States whose real-packet grids matched the walkthrough; undefined without the data plane. */
   packetStatesMatched?: number;
+  /** The tenant's allow-all under s3, with each enforcement. */
+  tenant: TenantResult;
   /** Seconds from a running control plane to the last grid. */
   walkSeconds: number;
   /** Seconds to build (first run only) and start the control plane. */
@@ -93,10 +96,16 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
       if (ok.packets) packetMatched++;
       if (state.sample) previous = await profileName(options.root, state.sample);
     }
+    signal.throwIfAborted();
+    print(rule("a tenant's allow-all in dev under s3: reported with NetworkPolicies, prevented in the Admin tier"));
+    if (previous) await kubectl.run(["delete", "isop", previous, "--wait=true", "--timeout=30s"]);
+    const s3 = STATES.find((s) => s.id === "s3")?.sample ?? "";
+    const tenant = await tenantStory({ kubectl, kc, kubeconfig: plane.kubeconfigPath, root: options.root, print, signal, packets }, s3, await profileName(options.root, s3));
+    print("");
     const walkSeconds = seconds(t1);
     for (const line of summaryLines(STATES.length, matched, packets ? packetMatched : undefined)) print(line);
     progress(`demo took ${walkSeconds.toFixed(1)}s after the control plane was up (control plane: ${controlPlaneSeconds.toFixed(1)}s)`);
-    return { statesMatched: matched, states: STATES.length, ...(packets ? { packetStatesMatched: packetMatched } : {}), walkSeconds, controlPlaneSeconds };
+    return { statesMatched: matched, states: STATES.length, ...(packets ? { packetStatesMatched: packetMatched } : {}), tenant, walkSeconds, controlPlaneSeconds };
   } finally {
     progress(`cleaning up: stopping the operator and the control plane${packets ? ", and the data plane" : ""}`);
     await operator?.stop("SIGTERM", 5000);

@@ -109,6 +109,38 @@ describe("a profile enforced in the Admin tier", () => {
     expect(await profiles.policy(name, dev)).toBeUndefined();
   }, 180_000);
 
+  it("two profiles selecting one namespace: at one priority the older keeps the Admin tier and the newer writes nothing (Degraded); at different priorities both write and both statuses say which decides first", async () => {
+    const shared = await namespace("shared");
+    const [first, second] = [`${suite}-first`, `${suite}-second`];
+    await profiles.create(first, { preset: "deny-all", namespaces: { names: [shared] }, allowDNS: false });
+    await eventually(() => read(`${ANP}/${policyName(first)}`), `${first}'s AdminNetworkPolicy`);
+    await profiles.create(second, { preset: "deny-ingress", namespaces: { names: [shared] } });
+
+    const degraded = await eventually(async () => (await profiles.get(second))?.status?.conditions?.find((c) => c.type === "Degraded" && c.reason === "AdminTierPriorityConflict"), `${second} Degraded AdminTierPriorityConflict`);
+    expect(degraded.message).toContain(`profile ${first} also selects ${shared} at the same spec.priority 100 and was created first`);
+    expect(await read(`${ANP}/${policyName(second)}`)).toBeUndefined();
+    // Its NetworkPolicy still isolates the namespace.
+    expect(await profiles.policy(second, shared)).toBeDefined();
+    const keeper = await eventually(async () => {
+      const notes = (await profiles.get(first))?.status?.enforcement?.notes ?? [];
+      return notes.find((n) => n.startsWith(`profile ${second} `));
+    }, `${first}'s status naming ${second}`);
+    expect(keeper).toContain("at the same priority 100; this profile was created first and keeps it");
+
+    await profiles.patchSpec(second, { priority: 50 });
+    const written = await eventually(() => read(`${ANP}/${policyName(second)}`), `${second}'s AdminNetworkPolicy at priority 50`);
+    expect(written.spec.priority).toBe(50);
+    expect((await read(`${ANP}/${policyName(first)}`))?.spec.priority).toBe(100);
+    const notes = async (name: string) => (await profiles.get(name))?.status?.enforcement?.notes ?? [];
+    await eventually(async () => ((await notes(first)).some((n) => n === `profile ${second} (priority 50) also selects namespace ${shared} and decides their in-cluster traffic first; this profile's Admin-tier rules are not reached for the directions it isolates there`) ? true : undefined), `${first} saying ${second} decides first`);
+    await eventually(async () => ((await notes(second)).some((n) => n === `profile ${first} (priority 100) also selects namespace ${shared}; this profile decides their in-cluster traffic first`) ? true : undefined), `${second} saying it decides first`);
+    expect((await profiles.get(second))?.status?.conditions?.find((c) => c.type === "Degraded")?.status).toBe("False");
+
+    for (const name of [first, second]) await profiles.delete(name);
+    for (const name of [first, second]) await eventually(async () => ((await profiles.get(name)) ? undefined : true), `${name} deleted`);
+    for (const name of [first, second]) expect(await read(`${ANP}/${policyName(name)}`)).toBeUndefined();
+  }, 180_000);
+
   it("an Admin-tier object at the generated name that the profile does not own is left alone and reported", async () => {
     const ns = await namespace("held");
     const name = `${suite}-held`;

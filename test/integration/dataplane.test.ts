@@ -110,39 +110,42 @@ describe("the walkthrough on real packets", () => {
     const report: string[] = [];
     let probes = 0;
     for (const enforcement of ["NetworkPolicy", "Auto"] as const) {
-    for (const state of STATES) {
-      if (previous) {
-        await profiles.delete(previous);
-        previous = undefined;
+      for (const state of STATES) {
+        if (previous) {
+          await profiles.delete(previous);
+          previous = undefined;
+        }
+        if (state.sample) {
+          const name = `${suite}-${state.id}-${enforcement.toLowerCase()}`;
+          await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns, { enforcement });
+          const ready = await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
+          // Auto on this data plane: Calico v3.31.0 detected, so the AdminNetworkPolicy (the ClusterNetworkPolicy API is served too, but nothing enforces it).
+          expect({ state: state.id, mode: ready.status?.enforcement?.mode, kind: ready.status?.enforcement?.kind, evidence: ready.status?.enforcement?.dataPlane.evidence }).toEqual(
+            enforcement === "Auto" ? { state: state.id, mode: "AdminTier", kind: "AdminNetworkPolicy", evidence: "detected" } : { state: state.id, mode: "NetworkPolicy", kind: undefined, evidence: "detected" },
+          );
+          previous = name;
+          lastProfile = name;
+        }
+        for (const step of state.steps) {
+          if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, step.label.value);
+          // The operator has written (or removed) the policies; wait until felix enforces them.
+          await eventually(async () => (previous === undefined ? ((await policiesIn(names.dev ?? "")) === 0 && (await adminPolicies()) === 0 ? true : undefined) : true), "the previous profile's policies to be gone", 60_000);
+          await plane.sync();
+          await plane.forgetConnections();
+          const expected = (await loadProbes(ROOT, step)).filter((p: Probe) => p.protocol === "ICMP" || p.protocol === "TCP");
+          const results = await plane.probeAll(expected.map((p) => probeSpec(rename(p.from), rename(p.to), p.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: "TCP", port: p.port ?? 80 })));
+          probes += results.length;
+          const measured = results.map((r, i) => ({ probe: describeResult(r), allowed: r.allowed, expected: expected[i]?.allowed }));
+          report.push(`${enforcement} ${step.expect}: ${String(measured.filter((m) => m.allowed === m.expected).length)}/${String(measured.length)}`);
+          expect({ enforcement, step: step.expect, measured: measured.map(({ probe, allowed }) => ({ probe, allowed })) }).toEqual({
+            enforcement,
+            step: step.expect,
+            measured: measured.map(({ probe, expected: allowed }) => ({ probe, allowed })),
+          });
+        }
       }
-      if (state.sample) {
-        const name = `${suite}-${state.id}-${enforcement.toLowerCase()}`;
-        await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns, { enforcement });
-        const ready = await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
-        // Auto on this data plane: Calico v3.31.0 detected, so the AdminNetworkPolicy (the ClusterNetworkPolicy API is served too, but nothing enforces it).
-        expect({ state: state.id, mode: ready.status?.enforcement?.mode, kind: ready.status?.enforcement?.kind, evidence: ready.status?.enforcement?.dataPlane.evidence }).toEqual(
-          enforcement === "Auto" ? { state: state.id, mode: "AdminTier", kind: "AdminNetworkPolicy", evidence: "detected" } : { state: state.id, mode: "NetworkPolicy", kind: undefined, evidence: "detected" },
-        );
-        previous = name;
-      }
-      for (const step of state.steps) {
-        if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, step.label.value);
-        // The operator has written (or removed) the policies; wait until felix enforces them.
-        await eventually(async () => (previous === undefined ? ((await policiesIn(names.dev ?? "")) === 0 && (await adminPolicies()) === 0 ? true : undefined) : true), "the previous profile's policies to be gone", 60_000);
-        await plane.sync();
-        await plane.forgetConnections();
-        const expected = (await loadProbes(ROOT, step)).filter((p: Probe) => p.protocol === "ICMP" || p.protocol === "TCP");
-        const results = await plane.probeAll(expected.map((p) => probeSpec(rename(p.from), rename(p.to), p.protocol === "ICMP" ? { protocol: "ICMP" } : { protocol: "TCP", port: p.port ?? 80 })));
-        probes += results.length;
-        const measured = results.map((r, i) => ({ probe: describeResult(r), allowed: r.allowed, expected: expected[i]?.allowed }));
-        report.push(`${enforcement} ${step.expect}: ${String(measured.filter((m) => m.allowed === m.expected).length)}/${String(measured.length)}`);
-        expect({ enforcement, step: step.expect, measured: measured.map(({ probe, allowed }) => ({ probe, allowed })) }).toEqual({
-          enforcement,
-          step: step.expect,
-          measured: measured.map(({ probe, expected: allowed }) => ({ probe, allowed })),
-        });
-      }
-    }
+      // The next round starts from the walkthrough's cluster: the labels this round's steps added are removed.
+      for (const state of STATES) for (const step of state.steps) if (step.label) await labelPod(kc, names[step.label.namespace] ?? "", step.label.pod, step.label.key, null);
     }
     lastProfile = previous;
     process.stderr.write(`[dataplane] walkthrough: ${String(probes)} probes, ${report.join(", ")} in ${seconds(started)}s\n`);
@@ -212,6 +215,81 @@ describe("the walkthrough on real packets", () => {
     await requestJson(kc, "DELETE", `/apis/networking.k8s.io/v1/namespaces/${dev}/networkpolicies/allow-all-ingress`);
     await profiles.delete(name);
     process.stderr.write(`[dataplane] s3 + tenant allow-all: NetworkPolicy enforcement lets test → dev ping through; AdminNetworkPolicy enforcement drops it\n`);
+  }, 5 * 60_000);
+
+  const windows: string[] = [];
+
+  /**
+   * The birth and the death of a namespace under each enforcement. Birth: the
+   * namespace is created with the profile's label and a pod at once, and
+   * probes go both ways every few milliseconds: the new pod → test (never
+   * isolated) says from when the pod is routable (felix drops traffic of an
+   * interface it has not programmed), test → the new pod is the isolation.
+   * Death: a finalizer keeps the pod, so the namespace stays Terminating after
+   * the namespace controller has deleted its NetworkPolicies.
+   */
+  it.each(["NetworkPolicy", "AdminTier"] as const)("birth and death windows under %s enforcement, by ping", async (enforcement) => {
+    if (!operator) throw new Error("the walkthrough test starts the operator and the pods first");
+    const tag = enforcement.toLowerCase();
+    const selector = { "netfence.io/isolate": `${suite}-${tag}` };
+    const name = `${suite}-birth-${tag}`;
+    await profiles.create(name, { preset: "deny-ingress", namespaces: { selector: { matchLabels: selector } }, enforcement });
+    await eventually(() => profiles.settled(name), `${name} Ready`, 60_000);
+    if (enforcement === "AdminTier") await eventually(async () => ((await adminPolicies()) > 0 ? true : undefined), "the profile's AdminNetworkPolicy", 60_000);
+    await plane.sync();
+
+    const ns = uniqueName(`born-${tag}`);
+    namespaces.push(ns);
+    const ip = plane.allocateIp();
+    const source = `${names.test ?? ""}/nginx2`;
+    const sourceIp = plane.pod(source)?.ip ?? "";
+    const target = `${ns}/newborn`;
+    const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "newborn", namespace: ns, labels: { run: "newborn" } }, spec: { containers: [{ name: "newborn", image: "nginx:1.15-alpine" }] } } as Pod;
+    const t0 = performance.now();
+    await createNamespace(kc, ns, selector);
+    const wired = { done: false };
+    const adding = plane.addPods([{ pod, ip }]).then(() => {
+      wired.done = true;
+    });
+    const samples: { at: number; inbound: boolean; outbound: boolean }[] = [];
+    let routableAt: number | undefined;
+    while (performance.now() - t0 < 20_000 && (routableAt === undefined || performance.now() - t0 - routableAt < 3000)) {
+      const at = performance.now() - t0;
+      const [inbound, outbound] = await Promise.all([
+        plane.probe({ from: source, to: ip, protocol: "ICMP" }, { retryDenied: false, timeoutMs: 100 }),
+        wired.done ? plane.probe({ from: target, to: sourceIp, protocol: "ICMP" }, { retryDenied: false, timeoutMs: 100 }) : undefined,
+      ]);
+      samples.push({ at, inbound: inbound.allowed, outbound: outbound?.allowed ?? false });
+      if (routableAt === undefined && outbound?.allowed) routableAt = at;
+    }
+    await adding;
+    const letIn = samples.filter((s) => s.inbound);
+    const birth = { routable: routableAt !== undefined, probes: samples.length, allowedIn: letIn.length, lastAllowedMs: letIn.length ? Math.round((letIn[letIn.length - 1]?.at ?? 0) - (routableAt ?? 0)) : 0 };
+    // The oracle can fail both ways: the pod became routable, and the last probe in was denied (the NetworkPolicy arrived too).
+    expect({ routable: birth.routable, lastIn: samples[samples.length - 1]?.inbound }).toEqual({ routable: true, lastIn: false });
+    if (enforcement === "AdminTier") expect(birth.allowedIn).toBe(0);
+
+    // Death: the pod is held, the namespace deleted; the namespace controller deletes its NetworkPolicies and waits for the pod.
+    await requestJson(kc, "PATCH", `/api/v1/namespaces/${ns}/pods/newborn`, { body: { metadata: { finalizers: ["netfence.io/test-hold"] } }, contentType: "application/merge-patch+json" });
+    await requestJson(kc, "DELETE", `/api/v1/namespaces/${ns}`);
+    await eventually(async () => ((await policiesIn(ns)) === 0 ? true : undefined), `${ns}'s NetworkPolicies deleted by the namespace controller`, 60_000);
+    await plane.sync();
+    await plane.forgetConnections();
+    const [inbound, outbound] = await plane.probeAll([
+      { from: source, to: target, protocol: "ICMP" },
+      { from: target, to: source, protocol: "ICMP" },
+    ]);
+    const terminating = (await requestJson(kc, "GET", `/api/v1/namespaces/${ns}`)) as { status?: { phase?: string } };
+    expect({ phase: terminating.status?.phase, routable: outbound?.allowed, inbound: inbound?.allowed }).toEqual({ phase: "Terminating", routable: true, inbound: enforcement === "NetworkPolicy" });
+    windows.push(
+      `${enforcement}: birth ${String(birth.allowedIn)}/${String(birth.probes)} probes into the new pod allowed (routable ${String(Math.round(routableAt ?? 0))} ms after the namespace was created; last allowed ${String(birth.lastAllowedMs)} ms after that), death ${inbound?.allowed ? "open" : "closed"} while Terminating`,
+    );
+    process.stderr.write(`[dataplane] windows: ${windows.join("; ")}\n`);
+
+    await requestJson(kc, "PATCH", `/api/v1/namespaces/${ns}/pods/newborn`, { body: { metadata: { finalizers: null } }, contentType: "application/merge-patch+json" });
+    await plane.removePod(target);
+    await profiles.delete(name);
+    await eventually(async () => ((await profiles.get(name)) ? undefined : true), `${name} deleted`, 60_000);
   }, 5 * 60_000);
 
   async function adminPolicies(): Promise<number> {

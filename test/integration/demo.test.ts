@@ -81,6 +81,12 @@ describe("netfence demo", () => {
       expect(measuredByState(stdout)).toEqual({ s1: [PING_AGREED, TCP_AGREED], s2: [PING_AGREED, TCP_AGREED], s3: [PING_AGREED, TCP_AGREED], s4: [PING_AGREED, TCP_AGREED], s5: [PING_AGREED, TCP_AGREED, PING_AGREED, TCP_AGREED] });
       expect(lines.filter((l) => l.startsWith("  ! "))).toEqual([]);
       expect(lines.at(-1)).toBe("walkthrough reproduced with real packets: 5/5 states");
+      // The tenant's allow-all under s3: reported and let through with NetworkPolicies, dropped in the Admin tier.
+      expect(lines.filter((l) => l.includes("ping test/nginx2 → dev/nginx1"))).toEqual([
+        "✓ ping test/nginx2 → dev/nginx1: delivered (NetworkPolicies add up: the tenant reopened dev)",
+        "✓ ping test/nginx2 → dev/nginx1: dropped (the Admin tier decides before any NetworkPolicy)",
+      ]);
+      expect(lines.filter((l) => l.startsWith("dev: "))).toEqual([expect.stringMatching(/^dev: Bypassed — /), expect.stringMatching(/^dev: Bypassed, tenantProof InCluster \(AdminNetworkPolicy netfence-walkthrough-s3-deny-all\) — .*from outside the cluster/)]);
     } else {
       expect(lines.find((l) => l.startsWith("Real packets:"))).toBe(`Real packets: not on this machine (${packets.why}); ${NO_PACKETS}`);
       expect(lines.filter((l) => /ping/i.test(l))).toEqual([]);
@@ -103,6 +109,9 @@ describe("netfence demo", () => {
     // Each of the six grids is printed as the prediction, each followed by its predicted check.
     expect(lines.filter((l) => /^(predicted )?ICMP — rows: from, columns: to$/.test(l))).toEqual(Array(6).fill("predicted ICMP — rows: from, columns: to"));
     expect(lines.filter((l) => l.includes("pairs as in the walkthrough"))).toEqual(Array(6).fill(PREDICTED_AGREED));
+    // The tenant's story, predicted: reported with NetworkPolicies; no Admin tier on a control plane without the data plane.
+    expect(lines.filter((l) => l.includes("test/nginx2 → dev/nginx1"))).toEqual(["✓ predicted ICMP test/nginx2 → dev/nginx1: allowed (NetworkPolicies add up: the tenant reopened dev)"]);
+    expect(lines.filter((l) => l.startsWith("This cluster has no Admin tier"))).toHaveLength(1);
     expect(lines.at(-1)).toBe(PREDICTED_SUMMARY);
   }, 320_000);
 

@@ -34,6 +34,7 @@ import { installNetworkPolicyApiCrds } from "../../src/controlplane/network-poli
 import { installCalicoCrds } from "../../src/dataplane/api.js";
 import { ensureFelix } from "../../src/dataplane/binary.js";
 import { compare, loadProbes, STATES, type Probe } from "../../src/demo/walkthrough.js";
+import { requestJson } from "../../src/io/client.js";
 import { policyName } from "../../src/policy/naming.js";
 import { matrixCells } from "../../src/policy/reachability.js";
 import { CHART, find, helm, helmBinary, parseObjects, ROOT, type K8sObject } from "../unit/packaging/helm.js";
@@ -291,6 +292,44 @@ describe("netfence run with the chart's ServiceAccount token", () => {
     expect(sa("update").map((e) => e.responseStatus?.code)).toContain(409);
     await eventually(async () => (JSON.stringify((await profiles.policy(name, dev))?.spec) === JSON.stringify(desired) ? true : undefined), "the policy restored", 60_000);
   }, 240_000);
+
+  it.each([
+    ["AdminNetworkPolicy", "NetworkPolicy,AdminNetworkPolicy", "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies"],
+    ["ClusterNetworkPolicy", "NetworkPolicy,AdminNetworkPolicy,ClusterNetworkPolicy", "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies"],
+  ])("enforces a profile as a %s: writes it, heals an edit, removes it when enforcement changes, and detaches it (Orphan)", async (kind, enforces, path) => {
+    const dev = cluster.names.dev ?? "";
+    await operator.stop();
+    operator = await Operator.start({ namespace: NAMESPACE, profileSelector: SELECTOR, kubeconfig: saKubeconfig, leaderElect: true, extraArgs: [`--data-plane-enforces=${enforces}`] });
+    await operator.ready();
+    type Live = { metadata: { ownerReferences?: unknown[]; labels?: Record<string, string> }; spec: { priority: number } };
+    const read = async (name: string) => {
+      try {
+        return (await requestJson(admin, "GET", `${path}/${policyName(name)}`)) as Live;
+      } catch (err) {
+        if (statusCode(err) === 404) return undefined;
+        throw err;
+      }
+    };
+    const name = `rbac-admin-${kind.toLowerCase()}`;
+    await profiles.create(name, { preset: "deny-all", namespaces: { names: [dev] }, allowDNS: false });
+    await converged(() => read(name), `${name}'s ${kind}`);
+    await requestJson(admin, "PATCH", `${path}/${policyName(name)}`, { body: { spec: { priority: 999 } }, contentType: "application/merge-patch+json" });
+    await converged(async () => ((await read(name))?.spec.priority === 100 ? true : undefined), `the edited ${kind} restored`);
+    await profiles.patchSpec(name, { enforcement: "NetworkPolicy" });
+    await converged(async () => ((await read(name)) ? undefined : true), `the ${kind} removed under enforcement NetworkPolicy`);
+    await profiles.delete(name);
+    await eventually(async () => ((await profiles.get(name)) ? undefined : true), `${name} deleted through its finalizer`);
+
+    const orphan = `rbac-admin-orphan-${kind.toLowerCase()}`;
+    await profiles.create(orphan, { preset: "deny-ingress", namespaces: { names: [dev] }, deletionPolicy: "Orphan" });
+    await converged(() => read(orphan), `${orphan}'s ${kind}`);
+    await profiles.delete(orphan);
+    await eventually(async () => ((await profiles.get(orphan)) ? undefined : true), `${orphan} deleted through its finalizer`);
+    const kept = await read(orphan);
+    expect({ kept: kept !== undefined, labels: kept?.metadata.labels?.[LABEL_MANAGED_BY], owners: kept?.metadata.ownerReferences ?? [] }).toEqual({ kept: true, labels: undefined, owners: [] });
+    await requestJson(admin, "DELETE", `${path}/${policyName(orphan)}`);
+    await admin.makeApiClient(k8s.NetworkingV1Api).deleteNamespacedNetworkPolicy({ namespace: dev, name: policyName(orphan) });
+  }, 180_000);
 
   it("used exactly what the chart grants its ServiceAccount, and was refused nothing", async () => {
     // Its last requests (releasing the Lease) are part of the proof.

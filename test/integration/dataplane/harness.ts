@@ -41,7 +41,7 @@ export async function createNamespace(kc: k8s.KubeConfig, name: string, labels: 
 }
 
 /** Sets a pod label through the API, as `kubectl label pod` does. */
-export async function labelPod(kc: k8s.KubeConfig, namespace: string, name: string, key: string, value: string): Promise<void> {
+export async function labelPod(kc: k8s.KubeConfig, namespace: string, name: string, key: string, value: string | null): Promise<void> {
   await kc.makeApiClient(k8s.CoreV1Api).patchNamespacedPod(
     { namespace, name, body: { metadata: { labels: { [key]: value } } } },
     k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch),
