@@ -320,13 +320,14 @@ describe("RBAC grants exactly what the operator uses", () => {
   const objects = renderChart();
   const rules = (kind: string, name: string) => (find(objects, kind, name) as K8sObject & { rules: Rule[] }).rules;
 
-  it("ClusterRole: profiles (watch, finalizer, status), namespaces and pods list and watch, NetworkPolicies", () => {
+  it("ClusterRole: profiles (watch, finalizer, status), namespaces and pods list and watch, NetworkPolicies, the Admin tier, Calico's ClusterInformation", () => {
     expect(rules("ClusterRole", "netfence")).toEqual([
       { apiGroups: ["netfence.io"], resources: ["isolationprofiles"], verbs: ["list", "watch", "patch"] },
       { apiGroups: ["netfence.io"], resources: ["isolationprofiles/status"], verbs: ["patch"] },
       { apiGroups: [""], resources: ["namespaces", "pods"], verbs: ["list", "watch"] },
       { apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
-      { apiGroups: ["policy.networking.k8s.io"], resources: ["clusternetworkpolicies", "adminnetworkpolicies"], verbs: ["list", "watch"] },
+      { apiGroups: ["policy.networking.k8s.io"], resources: ["clusternetworkpolicies", "adminnetworkpolicies"], verbs: ["get", "list", "watch", "create", "update", "patch", "delete"] },
+      { apiGroups: ["crd.projectcalico.org"], resources: ["clusterinformations"], resourceNames: ["default"], verbs: ["get"] },
     ]);
   });
 
