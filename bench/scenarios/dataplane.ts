@@ -14,6 +14,8 @@
  * one line and measures nothing (its keys are left out), as `netfence demo` does.
  */
 import { parseArgs } from "node:util";
+import type { IsolationProfile } from "../../src/api/types.js";
+import { getJson } from "../../src/io/client.js";
 import { DataPlane } from "../../src/dataplane/dataplane.js";
 import { packetSupport } from "../../src/demo/packets.js";
 import type { ProbeSpec } from "../../src/dataplane/probe.js";
@@ -65,9 +67,12 @@ export const scenario: Scenario = {
         /** Namespaces created one by one under a profile enforced with `enforcement`, each until its pod is routable and isolated. */
         const timeToIsolation = async (enforcement: "NetworkPolicy" | "AdminTier", tag: string): Promise<{ name: string; samples: number[] }> => {
           const name = `bdp-${run}${tag}`;
-          const selector = { [label]: tag || "true" };
+          const selector = { [label]: tag ? tag.slice(1) : "true" };
           const p = await createProfile(env.kc, name, { preset: "deny-ingress", enforcement, namespaces: { selector: { matchLabels: selector } } });
           await until(() => profiles.ready(name, p.metadata.generation ?? 1), `${name} Ready`, 60_000);
+          // What this phase claims to measure, read back: a fall-back to NetworkPolicies must not count as the Admin tier.
+          const status = ((await getJson(env.kc, `/apis/netfence.io/v1alpha1/isolationprofiles/${name}`)) as IsolationProfile).status?.enforcement;
+          if (status?.mode !== (enforcement === "AdminTier" ? "AdminTier" : "NetworkPolicy")) throw new Error(`bench: ${name} status.enforcement is ${JSON.stringify(status)}, expected mode ${enforcement}`);
           progress(`time to isolation (${enforcement}): ${String(count)} namespaces, one pod each, created under ${name}`);
           const samples: number[] = [];
           for (let i = 0; i < count; i++) {
