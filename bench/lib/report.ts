@@ -17,6 +17,7 @@ export const HEADLINE = [
   "evaluator_tiers_ratio",
   "dataplane_isolation_p50_ms",
   "dataplane_isolation_p99_ms",
+  "admin_new_ns_wire_p99_ms",
   "bypass_full_ms",
   "bypass_verdict_p99_ms",
   "bypass_rss_mib",
