@@ -5,7 +5,7 @@ import { canonicalJson } from "./canonical.js";
 import type { Condition, EnforcementStatus, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 import type { AdminKind } from "./admin-render.js";
 import type { TenantProof } from "./admin-envelope.js";
-import type { EnforcementChoice } from "./enforcement.js";
+import type { EnforcementChoice, PolicyKind } from "./enforcement.js";
 
 
 export type NewCondition = Omit<Condition, "lastTransitionTime">;
@@ -152,8 +152,16 @@ function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<Namesp
   if (counts.Contested) {
     return { ...base, status: "False", reason: "Contested", message: `the profile's policy is in place in ${summarize(selected, "Contested")}, but another client keeps changing it: netfence restores it with capped backoff, and between restores it may be missing or edited` };
   }
-  const proof = admin?.proof && admin.inPlace ? `; in-cluster traffic is tenant-proof: ${kindOfChoice(admin.choice.kind)} ${admin.inPlace.name} decides it before any NetworkPolicy` : "";
-  return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces (${considered(adminTier)})${proof}` : "no namespace is selected" };
+  const enforced = admin?.choice.enforced.status;
+  const kind = kindOfChoice(admin?.choice.kind ?? "NetworkPolicy");
+  const p = admin?.choice.plane;
+  // Enforced=False because the data plane enforces the Admin-tier kind but not NetworkPolicy: in-cluster isolation holds (the message says what does not).
+  if (enforced === "False" && selected.length && p && !p.enforces.includes(kind as PolicyKind)) {
+    return { ...base, status: "False", reason: "NotEnforced", message: `the profile's policies are in place in ${String(selected.length)} selected namespace${selected.length === 1 ? "" : "s"}, but the data plane ${p?.name ?? ""} (${p?.evidence ?? ""}) does not enforce ${kind}: nothing is isolated on the wire` };
+  }
+  const proof = admin?.proof && admin.inPlace ? `; in-cluster traffic is tenant-proof: ${kind} ${admin.inPlace.name} decides it before any NetworkPolicy` : "";
+  const caveat = enforced === "Unknown" ? `; whether a data plane enforces ${kind} is unverified (see the Enforced condition)` : enforced === "False" ? "; the data plane does not enforce NetworkPolicy, so ingress from outside the cluster is not isolated (see the Enforced condition)" : "";
+  return { ...base, status: "True", reason: "Isolated", message: selected.length ? `nothing beyond the profile reaches the isolated pods in ${String(selected.length)} selected namespaces (${considered(adminTier)})${proof}${caveat}` : "no namespace is selected" };
 }
 
 /** The status a reconcile pass leads to, given the previous one (for transition times). */

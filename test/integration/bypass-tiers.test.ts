@@ -42,7 +42,7 @@ describe("the Admin tier in the Bypassed verdict", () => {
       const p = await profiles.settled(name);
       return p?.status?.isolatedNamespaces === 1 ? p : undefined;
     }, "isolated");
-    expect(isolated.status?.conditions?.find((c) => c.type === "Isolated")?.message).toMatch(/\(NetworkPolicies(,| and) ClusterNetworkPolicies( and AdminNetworkPolicies)? read\)$/);
+    expect(isolated.status?.conditions?.find((c) => c.type === "Isolated")?.message).toMatch(/\(NetworkPolicies(,| and) ClusterNetworkPolicies( and AdminNetworkPolicies)? read\)(; whether a data plane enforces NetworkPolicy is unverified \(see the Enforced condition\))?$/);
 
     const subject = { namespaces: { matchLabels: { "kubernetes.io/metadata.name": ns } } };
     await createCnp(`${suite}-deny`, { tier: "Admin", priority: 20, subject, ingress: [{ name: "deny-other", action: "Deny", from: [{ namespaces: { matchLabels: { "kubernetes.io/metadata.name": other } } }] }] });

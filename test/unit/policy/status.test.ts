@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { Condition, NamespaceStatus } from "../../../src/api/types.js";
+import { chooseEnforcement, UNVERIFIED, type DataPlane, type PolicyKind } from "../../../src/policy/enforcement.js";
 import { boundNamespaces, computeStatus, invalidSpecStatus, sameJson, setCondition, type ReconcileOutcome } from "../../../src/policy/status.js";
 
 const T0 = "2026-01-01T00:00:00Z";
@@ -129,3 +130,24 @@ describe("computeStatus: bounded whatever tenants write", () => {
   });
 });
 
+describe("Isolated as the data plane leaves it: never in force where nothing enforces the profile", () => {
+  const plane = (evidence: "declared" | "detected" | "unverified", enforces: PolicyKind[]): DataPlane => ({ name: evidence === "unverified" ? "unknown" : "flannel", enforces, evidence, source: "test" });
+  const withPlane = (p: DataPlane) => outcome([ns("a", "Isolated")], { enforcement: { choice: chooseEnforcement("NetworkPolicy", [], p), notes: [] } });
+  it.each<[string, DataPlane, string, string, RegExp]>([
+    ["declared to enforce NetworkPolicy", plane("declared", ["NetworkPolicy"]), "True", "Isolated", /^nothing beyond the profile reaches/],
+    ["declared to enforce nothing (flannel alone)", plane("declared", []), "False", "NotEnforced", /in place in 1 selected namespace, but the data plane flannel \(declared\) does not enforce NetworkPolicy/],
+    ["unverified: in place, and the message says the data plane is unverified", UNVERIFIED, "True", "Isolated", /; whether a data plane enforces NetworkPolicy is unverified \(see the Enforced condition\)$/],
+  ])("%s", (_name, p, status, reason, message) => {
+    const isolated = cond(computeStatus(undefined, withPlane(p), T1), "Isolated");
+    expect({ status: isolated?.status, reason: isolated?.reason }).toEqual({ status, reason });
+    expect(isolated?.message).toMatch(message);
+  });
+
+  it("an Admin-tier kind enforced without NetworkPolicy: isolated in the cluster, and the message says what is not", () => {
+    const p = plane("declared", ["AdminNetworkPolicy"]);
+    const choice = chooseEnforcement("Auto", ["AdminNetworkPolicy/v1alpha1"], p);
+    const isolated = cond(computeStatus(undefined, outcome([ns("a", "Isolated")], { enforcement: { choice, notes: [] } }), T1), "Isolated");
+    expect({ enforced: choice.enforced.status, status: isolated?.status, reason: isolated?.reason }).toEqual({ enforced: "False", status: "True", reason: "Isolated" });
+    expect(isolated?.message).toMatch(/; the data plane does not enforce NetworkPolicy, so ingress from outside the cluster is not isolated \(see the Enforced condition\)$/);
+  });
+});
