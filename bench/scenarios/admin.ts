@@ -16,13 +16,9 @@
  *    status.enforcement and, in the Admin tier, the object read back with a
  *    GET of the bench's own (owned by the profile) confirm what was measured.
  */
-import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { IsolationProfile } from "../../src/api/types.js";
-import { installCalicoCrds } from "../../src/dataplane/api.js";
-import { ensureFelix } from "../../src/dataplane/binary.js";
+import { installAdminNetworkPolicyCrd } from "../../src/controlplane/network-policy-api.js";
 import { getJson } from "../../src/io/client.js";
 import { classify } from "../../src/io/errors.js";
 import { policyName } from "../../src/policy/naming.js";
@@ -38,7 +34,6 @@ import { allDeleted, benchSpec, lastAdded } from "./converge.js";
 
 const CRDS = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const ANP_CRD = "adminnetworkpolicies.policy.networking.k8s.io";
-const ANP_CRD_FILE = "policy.networking.k8s.io_adminnetworkpolicies.yaml";
 const ANP_PATH = "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies";
 /** As test/integration/admin-enforce.test.ts declares it: felix v3.31 enforces both kinds. */
 const DATA_PLANE_ARGS = ["--data-plane=felix-3.31", "--data-plane-enforces=NetworkPolicy,AdminNetworkPolicy"];
@@ -93,13 +88,7 @@ async function anpCrdServed(env: BenchEnv): Promise<boolean> {
 /** felix's AdminNetworkPolicy CRD, unless the cluster has it (the dataplane scenario installs Calico's); true when this call installed it. */
 async function ensureAnpCrd(env: BenchEnv): Promise<boolean> {
   if (await anpCrdServed(env)) return false;
-  const dir = mkdtempSync(join(tmpdir(), "netfence-bench-anp-"));
-  try {
-    copyFileSync(join((await ensureFelix()).crds, ANP_CRD_FILE), join(dir, ANP_CRD_FILE));
-    await installCalicoCrds(env.kc, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await installAdminNetworkPolicyCrd(env.kc);
   return true;
 }
 

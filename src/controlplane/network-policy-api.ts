@@ -5,10 +5,12 @@
  * policies; they are there so `netfence matrix | check | explain` can read them.
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { installCalicoCrds } from "../dataplane/api.js";
+import { ensureFelix } from "../dataplane/binary.js";
 import { packageRoot } from "../lib/package-root.js";
 
 /** Fetches (once, cached outside the repository) and returns the directory of the pinned CRDs. */
@@ -32,4 +34,21 @@ export function ensureNetworkPolicyApiCrds(): Promise<string> {
 export async function installNetworkPolicyApiCrds(kc: KubeConfig): Promise<number> {
   // installCalicoCrds applies every CRD of a directory and waits for Established: nothing Calico-specific.
   return installCalicoCrds(kc, await ensureNetworkPolicyApiCrds());
+}
+
+const ANP_CRD = "policy.networking.k8s.io_adminnetworkpolicies.yaml";
+
+/**
+ * The AdminNetworkPolicy v1alpha1 CRD alone, from the pinned felix module (felix
+ * v3.31.0 enforces it; the data plane installs it with the rest of Calico's).
+ */
+export async function installAdminNetworkPolicyCrd(kc: KubeConfig): Promise<void> {
+  const source = join((await ensureFelix()).crds, ANP_CRD);
+  const dir = mkdtempSync(join(tmpdir(), "netfence-anp-crd-"));
+  try {
+    copyFileSync(source, join(dir, ANP_CRD));
+    await installCalicoCrds(kc, dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

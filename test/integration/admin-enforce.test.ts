@@ -6,13 +6,8 @@
  * v3.31.0 does): served is not enforced, so Auto must write an
  * AdminNetworkPolicy and never a ClusterNetworkPolicy.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
-import { installCalicoCrds } from "../../src/dataplane/api.js";
-import { ensureFelix } from "../../src/dataplane/binary.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { installAdminNetworkPolicyCrd, installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
 import { requestJson } from "../../src/io/client.js";
 import { policyName } from "../../src/policy/naming.js";
 import { eventually, kubeConfig, statusCode } from "./helpers.js";
@@ -21,17 +16,11 @@ import { operatorSuite } from "./suite.js";
 const kc = kubeConfig();
 const ANP = "/apis/policy.networking.k8s.io/v1alpha1/adminnetworkpolicies";
 const CNP = "/apis/policy.networking.k8s.io/v1beta1/clusternetworkpolicies";
-const tmp = mkdtempSync(join(tmpdir(), "netfence-admin-"));
 
 beforeAll(async () => {
   await installNetworkPolicyApiCrds(kc);
-  const dir = join(tmp, "anp-crd");
-  mkdirSync(dir);
-  copyFileSync(join((await ensureFelix()).crds, "policy.networking.k8s.io_adminnetworkpolicies.yaml"), join(dir, "adminnetworkpolicies.yaml"));
-  await installCalicoCrds(kc, dir);
+  await installAdminNetworkPolicyCrd(kc);
 }, 900_000);
-
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const { suite, profiles, namespace } = operatorSuite("admin", ["--data-plane=felix-3.31", "--data-plane-enforces=NetworkPolicy,AdminNetworkPolicy"]);
 

@@ -1,11 +1,6 @@
-import { copyFileSync, mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import * as k8s from "@kubernetes/client-node";
-import { installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
-import { installCalicoCrds } from "../../src/dataplane/api.js";
-import { ensureFelix } from "../../src/dataplane/binary.js";
+import { installAdminNetworkPolicyCrd, installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
 import { requestJson } from "../../src/io/client.js";
 import { ADMIN_KINDS, renderAdminTier, type AdminKind, type AdminTierObject } from "../../src/policy/admin-render.js";
 import { ADMIN_CASES, adminWorld, parsedProfile } from "../unit/policy/admin-model.js";
@@ -31,10 +26,7 @@ const PLURAL: Record<AdminKind, string> = {
 
 beforeAll(async () => {
   await installNetworkPolicyApiCrds(kc);
-  const felix = await ensureFelix();
-  const dir = mkdtempSync(join(tmpdir(), "netfence-anp-crd-"));
-  copyFileSync(join(felix.crds, "policy.networking.k8s.io_adminnetworkpolicies.yaml"), join(dir, "policy.networking.k8s.io_adminnetworkpolicies.yaml"));
-  await installCalicoCrds(kc, dir);
+  await installAdminNetworkPolicyCrd(kc);
 }, 600_000);
 
 async function tryCreate(kind: AdminKind, object: AdminTierObject): Promise<string> {

@@ -21,7 +21,7 @@
  *   5. `helm upgrade` to two replicas turns leader election on; `helm uninstall`
  *      removes the operator and keeps the CRD.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,9 +30,7 @@ import * as k8s from "@kubernetes/client-node";
 import { LABEL_MANAGED_BY } from "../../src/api/constants.js";
 import { computeMatrix } from "../../src/cli/matrix.js";
 import { ControlPlane } from "../../src/controlplane/controlplane.js";
-import { installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
-import { installCalicoCrds } from "../../src/dataplane/api.js";
-import { ensureFelix } from "../../src/dataplane/binary.js";
+import { installAdminNetworkPolicyCrd, installNetworkPolicyApiCrds } from "../../src/controlplane/network-policy-api.js";
 import { compare, loadProbes, STATES, type Probe } from "../../src/demo/walkthrough.js";
 import { requestJson } from "../../src/io/client.js";
 import { policyName } from "../../src/policy/naming.js";
@@ -94,10 +92,7 @@ beforeAll(async () => {
   // The Admin tier served (ClusterNetworkPolicy from network-policy-api, AdminNetworkPolicy
   // from the Calico module): the operator lists and watches both, which the chart grants.
   await installNetworkPolicyApiCrds(admin);
-  const anp = join(tmp, "anp-crd");
-  mkdirSync(anp);
-  copyFileSync(join((await ensureFelix()).crds, "policy.networking.k8s.io_adminnetworkpolicies.yaml"), join(anp, "adminnetworkpolicies.yaml"));
-  await installCalicoCrds(admin, anp);
+  await installAdminNetworkPolicyCrd(admin);
 }, 900_000);
 
 afterAll(async () => {
