@@ -286,6 +286,9 @@ describe("netfence run with the chart's ServiceAccount token", () => {
     );
     expect(sa("update").map((e) => e.responseStatus?.code)).toContain(409);
     await eventually(async () => (JSON.stringify((await profiles.policy(name, dev))?.spec) === JSON.stringify(desired) ? true : undefined), "the policy restored", 60_000);
+    // Gone before the Admin-tier cycles: a profile at the same priority in dev that is older would keep the Admin tier to itself.
+    await profiles.delete(name);
+    await eventually(async () => ((await profiles.get(name)) ? undefined : true), `${name} deleted through its finalizer`, 60_000);
   }, 240_000);
 
   it.each([
