@@ -157,7 +157,7 @@ function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<Namesp
   const p = admin?.choice.plane;
   // Enforced=False because the data plane enforces the Admin-tier kind but not NetworkPolicy: in-cluster isolation holds (the message says what does not).
   if (enforced === "False" && selected.length && p && !p.enforces.includes(kind as PolicyKind)) {
-    return { ...base, status: "False", reason: "NotEnforced", message: `the profile's policies are in place in ${String(selected.length)} selected namespace${selected.length === 1 ? "" : "s"}, but the data plane ${p?.name ?? ""} (${p?.evidence ?? ""}) does not enforce ${kind}: nothing is isolated on the wire` };
+    return { ...base, status: "False", reason: "NotEnforced", message: `the profile's policies are in place in ${String(selected.length)} selected namespace${selected.length === 1 ? "" : "s"}, but the data plane ${p.name} (${p.evidence}) does not enforce ${kind}: nothing is isolated on the wire` };
   }
   const proof = admin?.proof && admin.inPlace ? `; in-cluster traffic is tenant-proof: ${kind} ${admin.inPlace.name} decides it before any NetworkPolicy` : "";
   const caveat = enforced === "Unknown" ? `; whether a data plane enforces ${kind} is unverified (see the Enforced condition)` : enforced === "False" ? "; the data plane does not enforce NetworkPolicy, so ingress from outside the cluster is not isolated (see the Enforced condition)" : "";
