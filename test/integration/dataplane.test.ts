@@ -104,7 +104,7 @@ describe("the walkthrough on real packets", () => {
       ip: pod.status?.podIP ?? "",
     }));
     await plane.addPods(pods);
-    operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
+    operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label, dataPlane: "detect" })).ready();
 
     let previous: string | undefined;
     const report: string[] = [];
@@ -288,7 +288,7 @@ describe("the walkthrough on real packets", () => {
     await plane.addPods([{ pod: { ...pod, metadata: { ...pod.metadata, namespace: away } } }]);
     const awayPod = `${away}/newborn`;
     const whileAway = { routable: await pingOnce(awayPod, source), inbound: await pingOnce(source, awayPod) };
-    operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label })).ready();
+    operator = await (await Operator.start({ namespace: operatorNs, profileSelector: label, dataPlane: "detect" })).ready();
     const back = performance.now();
     await eventually(async () => ((await pingOnce(source, awayPod)) === false ? true : undefined), `${away} isolated once netfence is back`, 60_000, 50);
     const closedMs = Math.round(performance.now() - back);

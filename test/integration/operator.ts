@@ -17,7 +17,16 @@ export interface OperatorOptions {
   leaderElect?: boolean;
   extraArgs?: string[];
   kubeconfig?: string;
+  /**
+   * "detect": netfence detects the data plane as in a cluster (Calico's
+   * ClusterInformation). Default: declared to enforce NetworkPolicy only, so a
+   * data plane another test file brought up on the shared control plane does
+   * not move this file's profiles into the Admin tier (unless extraArgs declare).
+   */
+  dataPlane?: "detect";
 }
+
+const CONTROLLER_TESTS_PLANE = ["--data-plane=test-control-plane", "--data-plane-enforces=NetworkPolicy"];
 
 export type Operator = OperatorProcess;
 
@@ -27,7 +36,12 @@ export const Operator = {
       kubeconfig: options.kubeconfig ?? kubeconfigPath(),
       namespace: options.namespace,
       logLevel: "debug",
-      args: [`--profile-selector=${options.profileSelector}`, ...(options.leaderElect ? ["--leader-elect"] : []), ...(options.extraArgs ?? [])],
+      args: [
+        `--profile-selector=${options.profileSelector}`,
+        ...(options.leaderElect ? ["--leader-elect"] : []),
+        ...(options.dataPlane === "detect" || (options.extraArgs ?? []).some((a) => a.startsWith("--data-plane")) ? [] : CONTROLLER_TESTS_PLANE),
+        ...(options.extraArgs ?? []),
+      ],
     });
   },
 };

@@ -150,7 +150,7 @@ describe("netfence run with the chart's ServiceAccount token", () => {
     asOperator = kubeConfigFrom(plane.tokenKubeconfig(token, "netfence-sa"));
     cluster = await createWalkthroughCluster(admin);
     profiles = new Profiles(admin, SELECTOR);
-    operator = await Operator.start({ namespace: NAMESPACE, profileSelector: SELECTOR, kubeconfig: saKubeconfig, leaderElect: true });
+    operator = await Operator.start({ namespace: NAMESPACE, profileSelector: SELECTOR, kubeconfig: saKubeconfig, leaderElect: true, dataPlane: "detect" });
     await operator.ready();
   }, 120_000);
 
@@ -264,7 +264,7 @@ describe("netfence run with the chart's ServiceAccount token", () => {
 
     // A writer allowed one write every 4 s: a heal planned now waits for its turn, and an edit meanwhile makes it stale.
     await operator.stop();
-    operator = await Operator.start({ namespace: NAMESPACE, profileSelector: SELECTOR, kubeconfig: saKubeconfig, leaderElect: true, extraArgs: ["--qps=0.25", "--burst=1"] });
+    operator = await Operator.start({ namespace: NAMESPACE, profileSelector: SELECTOR, kubeconfig: saKubeconfig, leaderElect: true, dataPlane: "detect", extraArgs: ["--qps=0.25", "--burst=1"] });
     await operator.ready();
     const leases = admin.makeApiClient(k8s.CoordinationV1Api);
     await eventually(
