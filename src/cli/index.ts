@@ -16,11 +16,11 @@ const commands: Subcommand[] = [subcommand(runCommand), subcommand(renderCommand
 
 function topLevelHelp(): string {
   const width = Math.max(...[...commands, ...developmentCommands].map((c) => c.name.length)) + 2;
-  const line = (c: { name: string; summary: string }) => `  ${c.name.padEnd(width)}${c.summary}`;
+  const line = (c: { name: string; summary: string }) => `  ${c.name.padEnd(width)}${c.summary.split("\n")[0] ?? ""}`; // the rest is in the command's --help
   return [
     "Usage: netfence <command> [options]",
     "",
-    "netfence isolates Kubernetes namespaces with NetworkPolicies generated from IsolationProfiles.",
+    "netfence isolates Kubernetes namespaces by IsolationProfiles, enforced in the Admin tier or with NetworkPolicies.",
     "",
     "Commands:",
     ...commands.map(line),

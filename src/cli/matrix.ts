@@ -100,7 +100,7 @@ const FORMATS: Partial<Record<string, (m: Matrix) => Promise<string>>> = {
 
 export const matrixCommand = command({
   name: "matrix",
-  summary: "Show which pods may reach which (every ordered pair) under the NetworkPolicies, for one protocol and port.",
+  summary: "Show which pods may reach which (every ordered pair) under the Admin tier, the NetworkPolicies and the Baseline tier, for one protocol and port.",
   options: {
     ...INPUT_OPTIONS,
     namespace: { type: "string", short: "n", valueName: "ns,…", description: "only pods in these namespaces (comma-separated; default all)" },

@@ -58,7 +58,7 @@ function enforcementChoice(enforcement: string | undefined, adminKind: string): 
 export const renderCommand = command({
   name: "render",
   summary:
-    "Print the NetworkPolicies (and, enforced in the Admin tier, the cluster-scoped Admin-tier objects first) netfence would create for the IsolationProfiles and Namespaces in the given manifests (offline).\n" +
+    "Print the objects netfence would write (Admin-tier objects first, then NetworkPolicies) for the IsolationProfiles and Namespaces in the given manifests (offline).\n" +
     "  Invalid profiles print their validation messages (profile: field: message) and exit 1.",
   options: {
     filename: { type: "string", short: "f", multiple: true, valueName: "file|dir", description: "manifests with IsolationProfiles and Namespaces; repeatable, directories are read recursively" },

@@ -141,7 +141,7 @@ export function toRunConfig(v: Values, sources: NamespaceSources = thisProcess):
 /** `netfence run`: the operator. */
 export const runCommand = command({
   name: "run",
-  summary: "Run the operator: reconcile IsolationProfiles into NetworkPolicies, heal drift, report status.",
+  summary: "Run the operator: enforce IsolationProfiles in the Admin tier or with NetworkPolicies, heal drift, report status.",
   options: RUN_OPTIONS,
   async run(values) {
     return run(toRunConfig(values));

@@ -239,6 +239,14 @@ describe("help", () => {
     expect(lines.map((l) => l.trim().split(/\s+/)[0])).toEqual(["run", "render", "matrix", "check", "explain", "diff", "controlplane", "demo", "dataplane", "probe"]);
   });
 
+  it("netfence --help has nothing but command rows under each list's heading (a summary's second line is not a row)", async () => {
+    const [, text] = await run(["--help"]);
+    const sections = text.split("\n\n").filter((s) => /^(Commands|Development commands)\b/.test(s));
+    const rows = sections.flatMap((s) => s.split("\n").slice(1));
+    expect(rows.filter((l) => !/^ {2}\S+ {2,}\S/.test(l))).toEqual([]);
+    expect(rows).toHaveLength(10);
+  });
+
   it("netfence diff --help lists its flags", async () => {
     const [code, text] = await run(["diff", "--help"]);
     expect(code).toBe(0);
