@@ -234,6 +234,17 @@ describe("a profile that does not fit is refused whole, naming the field", () =>
     });
   });
 
+  it("exactly 25 egress rules are written; 26 are refused (16 allowances, some of 26 peers split in two, DNS and the deny)", () => {
+    const render = (split: number) =>
+      renderAdminTier(parsedProfile({ preset: "deny-egress", namespaces: { names: ["x"] }, egress: Array.from({ length: 16 }, (_, i) => ({ to: peers(i).slice(0, i < split ? 26 : 1) })) }), WORLD.namespaces, "ClusterNetworkPolicy/v1beta1", OPERATOR);
+    const fits = render(7);
+    const over = render(8);
+    expect({
+      fits: fits.ok ? (fits.object.spec.egress as unknown[]).length : fits.issues,
+      over: over.ok ? (over.object.spec.egress as unknown[]).length : over.issues,
+    }).toEqual({ fits: 25, over: [{ path: "spec.egress", message: "renders 26 Admin-tier egress rules; the Admin tier allows at most 25" }] });
+  });
+
   it("more than 25 peers or protocols in a rule are split, not refused", () => {
     const { object } = admin(parsedProfile({ preset: "allow-by-label", namespaces: { names: ["x"] }, allowedPeers: peers(0), ports: Array.from({ length: 32 }, (_, i) => ({ port: 1000 + i })) }));
     const ingress = object.spec.ingress as { name: string; from: unknown[]; protocols?: unknown[] }[];

@@ -29,6 +29,7 @@ import {
 
 const TCP80: Traffic = { protocol: "TCP", port: 80 };
 const TCP81: Traffic = { protocol: "TCP", port: 81 };
+const TCP90: Traffic = { protocol: "TCP", port: 90 };
 const TCP91: Traffic = { protocol: "TCP", port: 91 };
 const UDP80: Traffic = { protocol: "UDP", port: 80 };
 const UDP81: Traffic = { protocol: "UDP", port: 81 };
@@ -59,8 +60,8 @@ const denyIngressY = policy("y", "deny-ingress", { policyTypes: ["Ingress"] });
 
 /**
  * [sentence, tier policies, NetworkPolicies, from, to, traffic, allowed, the explanation mentions].
- * Rows marked (conformance …) reproduce a step of network-policy-api v0.3.0's
- * conformance suite (conformance/tests/*admin*), mapped onto the x/y/z model.
+ * The steps of network-policy-api v0.3.0's conformance suite are reproduced in
+ * tiers-conformance.test.ts.
  */
 type Row = [string, Wire[], NetworkPolicy[], string, string, Traffic, boolean, string];
 
@@ -106,6 +107,8 @@ const rows: Row[] = [
   ["an ingress Deny from every namespace matches every pod", [admin("deny-all", 10, inNs("x"), { ingress: [ingress("Deny", [everyNamespace])] })], [], "x/b", "x/a", TCP80, false, "Admin tier"],
   ["a pod may always reach itself, whatever the Admin tier says", [admin("deny-all", 10, inNs("x"), { ingress: [ingress("Deny", [everyNamespace])], egress: [egress("Deny", [everyNamespace])] })], [], "x/a", "x/a", TCP80, true, "itself"],
   ["a port range matches inside it", [admin("range", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")], [tcpRange(80, 90)])] })], [], "y/a", "x/a", TCP81, false, "Admin tier"],
+  ["a port range matches its last port", [admin("range", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")], [tcpRange(80, 90)])] })], [], "y/a", "x/a", TCP90, false, "Admin tier"],
+  ["a port range does not match below it", [admin("range", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")], [tcpRange(81, 90)])] })], [], "y/a", "x/a", TCP80, true, "not isolated"],
   ["a port range does not match above it", [admin("range", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")], [tcpRange(80, 90)])] })], [], "y/a", "x/a", TCP91, true, "not isolated"],
   ["a udp entry matches UDP on its port", [admin("udp", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")], [udp(80)])] })], [], "y/a", "x/a", UDP80, false, "Admin tier"],
   ["a udp entry does not match TCP on the same port", [admin("udp", 10, inNs("x"), { ingress: [ingress("Deny", [inNs("y")], [udp(80)])] })], [], "y/a", "x/a", TCP80, true, "not isolated"],
@@ -198,6 +201,23 @@ describe("objects the evaluator cannot read", () => {
     expect(index.warnings).toContain(warning);
     const pairs = matrixCells(matrix(index, TCP80));
     expect(pairs.length).toBeGreaterThan(0);
+  });
+
+  it("reads exactly 25 rules and 25 peers; a 26th is a warning (the upstream CRD's limits)", () => {
+    const rules = (n: number) => Array.from({ length: n }, (_, i) => ingress("Deny", [inNs(`r${String(i)}`)]));
+    const peers = (n: number) => [ingress("Deny", Array.from({ length: n }, (_, i) => inNs(`p${String(i)}`)))];
+    const warnings = (object: Wire) => indexOf([object]).warnings;
+    expect({
+      rules25: warnings(admin("r25", 1, inNs("x"), { ingress: rules(25) })),
+      rules26: warnings(admin("r26", 1, inNs("x"), { ingress: rules(26) })),
+      peers25: warnings(admin("p25", 1, inNs("x"), { ingress: peers(25) })),
+      peers26: warnings(admin("p26", 1, inNs("x"), { ingress: peers(26) })),
+    }).toEqual({
+      rules25: [],
+      rules26: ["ClusterNetworkPolicy r26: spec.ingress: more than 25 rules"],
+      peers25: [],
+      peers26: ["ClusterNetworkPolicy p26: spec.ingress[0].from: more than 25 peers"],
+    });
   });
 
   it("never throws on garbage and marks the verdicts possible", () => {
