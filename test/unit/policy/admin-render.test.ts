@@ -240,8 +240,8 @@ describe("a profile that does not fit is refused whole, naming the field", () =>
     const fits = render(7);
     const over = render(8);
     expect({
-      fits: fits.ok ? (fits.object.spec.egress as unknown[]).length : fits.issues,
-      over: over.ok ? (over.object.spec.egress as unknown[]).length : over.issues,
+      fits: fits.ok ? (fits.object?.spec.egress as unknown[]).length : fits.issues,
+      over: over.ok ? (over.object?.spec.egress as unknown[]).length : over.issues,
     }).toEqual({ fits: 25, over: [{ path: "spec.egress", message: "renders 26 Admin-tier egress rules; the Admin tier allows at most 25" }] });
   });
 
