@@ -23,6 +23,7 @@
 import type { IsolationProfile, IsolationProfileStatus, NamespaceState, NamespaceStatus } from "../api/types.js";
 import type { Namespace } from "../k8s/objects.js";
 import type { EnforcementOutcome } from "../policy/status.js";
+import { memoryKey } from "./deps.js";
 
 const IN_PLACE: ReadonlySet<NamespaceState> = new Set(["Isolated", "Contested", "Bypassed"]);
 
@@ -69,11 +70,11 @@ export function fromWrittenStatus(status: IsolationProfileStatus | undefined): P
 export const CLUSTER_SCOPED = "/";
 
 export class InPlaceLedger {
-  /** profile uid → what its previous pass left. */
+  /** memoryKey (the profile's uid) → what its previous pass left. */
   private readonly byProfile = new Map<string, LastPass>();
-  /** profile uid → the status netfence wrote last (the cache may not show it yet). */
+  /** memoryKey → the status netfence wrote last (the cache may not show it yet). */
   private readonly written = new Map<string, IsolationProfileStatus>();
-  /** profile uid → namespace → the resourceVersion of the profile's policy as netfence last wrote it or found it up to date. */
+  /** memoryKey → namespace → the resourceVersion of the profile's policy as netfence last wrote it or found it up to date. */
   private readonly versions = new Map<string, Map<string, string>>();
 
   /**
@@ -81,26 +82,26 @@ export class InPlaceLedger {
    * found up to date: what drift is decided from (a copyable stamp is not).
    */
   lastWritten(profile: IsolationProfile, namespace: string): string | undefined {
-    return this.versions.get(profile.metadata.uid ?? "")?.get(namespace);
+    return this.versions.get(memoryKey(profile))?.get(namespace);
   }
 
   /** netfence wrote (or verified) the policy in `namespace` at `resourceVersion`; undefined: not known, forget it. */
   wroteVersion(profile: IsolationProfile, namespace: string, resourceVersion: string | undefined): void {
-    const uid = profile.metadata.uid ?? "";
-    let byNamespace = this.versions.get(uid);
-    if (!byNamespace) this.versions.set(uid, (byNamespace = new Map<string, string>()));
+    const key = memoryKey(profile);
+    let byNamespace = this.versions.get(key);
+    if (!byNamespace) this.versions.set(key, (byNamespace = new Map<string, string>()));
     if (resourceVersion === undefined) byNamespace.delete(namespace);
     else byNamespace.set(namespace, resourceVersion);
   }
 
   /** Drops the versions of namespaces the profile no longer has a policy in. */
   pruneVersions(profile: IsolationProfile, keep: { has(namespace: string): boolean }): void {
-    const byNamespace = this.versions.get(profile.metadata.uid ?? "");
+    const byNamespace = this.versions.get(memoryKey(profile));
     if (byNamespace) for (const ns of byNamespace.keys()) if (ns !== CLUSTER_SCOPED && !keep.has(ns)) byNamespace.delete(ns);
   }
 
   previous(profile: IsolationProfile, namespaces: ReadonlyMap<string, Namespace>): PreviousPass {
-    const known = this.byProfile.get(profile.metadata.uid ?? "");
+    const known = this.byProfile.get(memoryKey(profile));
     if (known) {
       const seen = (name: string): NamespaceStatus | undefined => {
         const uid = known.uids.get(name) ?? "";
@@ -118,32 +119,32 @@ export class InPlaceLedger {
   record(profile: IsolationProfile, entries: Map<string, NamespaceStatus>, namespaces: ReadonlyMap<string, Namespace>, isolatedPods: number, cleanAt?: string, enforcement?: EnforcementOutcome): void {
     const uids = new Map<string, string>();
     for (const name of entries.keys()) uids.set(name, namespaces.get(name)?.metadata.uid ?? "");
-    this.byProfile.set(profile.metadata.uid ?? "", { entries, uids, isolatedPods, ...(cleanAt === undefined ? {} : { cleanAt }), ...(enforcement ? { enforcement } : {}) });
+    this.byProfile.set(memoryKey(profile), { entries, uids, isolatedPods, ...(cleanAt === undefined ? {} : { cleanAt }), ...(enforcement ? { enforcement } : {}) });
   }
 
   /** The previous pass, if it was clean and ran for this version of the profile. */
   cleanPass(profile: IsolationProfile, version: string): LastPass | undefined {
-    const pass = this.byProfile.get(profile.metadata.uid ?? "");
+    const pass = this.byProfile.get(memoryKey(profile));
     return pass?.cleanAt === version ? pass : undefined;
   }
 
   /** A partial pass could not finish: the next one must be a full pass. */
   dirty(profile: IsolationProfile): void {
-    const pass = this.byProfile.get(profile.metadata.uid ?? "");
+    const pass = this.byProfile.get(memoryKey(profile));
     if (pass) delete pass.cleanAt;
   }
 
   lastStatus(profile: IsolationProfile): IsolationProfileStatus | undefined {
-    return this.written.get(profile.metadata.uid ?? "");
+    return this.written.get(memoryKey(profile));
   }
 
   wrote(profile: IsolationProfile, status: IsolationProfileStatus): void {
-    this.written.set(profile.metadata.uid ?? "", status);
+    this.written.set(memoryKey(profile), status);
   }
 
-  forget(profileUid: string): void {
-    this.byProfile.delete(profileUid);
-    this.written.delete(profileUid);
-    this.versions.delete(profileUid);
+  forget(key: string): void {
+    this.byProfile.delete(key);
+    this.written.delete(key);
+    this.versions.delete(key);
   }
 }

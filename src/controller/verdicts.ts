@@ -27,6 +27,8 @@ export interface Verdict {
 }
 
 const ISOLATED: Verdict = { state: "Isolated", bypassedBy: [] };
+/** Where no Admin tier is served: one array, so the memo sees the same input every pass (a fresh `[]` would miss every time). */
+const NO_TIERS: readonly TierPolicy[] = [];
 
 function samePolicies(a: readonly NetworkPolicy[], b: readonly NetworkPolicy[]): boolean {
   if (a.length !== b.length) return false;
@@ -38,7 +40,7 @@ export class VerdictMemo {
   /** profile uid → namespace → last verdict and its inputs. */
   private readonly profiles = new Map<string, Map<string, Entry>>();
 
-  verdict(profile: ProfileRef, desired: NetworkPolicy, policies: readonly NetworkPolicy[], namespace?: Namespace, tiers: readonly TierPolicy[] = []): Verdict {
+  verdict(profile: ProfileRef, desired: NetworkPolicy, policies: readonly NetworkPolicy[], namespace?: Namespace, tiers: readonly TierPolicy[] = NO_TIERS): Verdict {
     const name = desired.metadata.namespace ?? "";
     const labels = namespace?.metadata.labels;
     // Keyed as every store of the profile is (deps.ts memoryKey): its uid.

@@ -1,4 +1,4 @@
-/** `text` cut to at most `max` characters, saying how much was cut: "… (1,234 more characters)". */
+/** `text` cut to at most `max` characters, saying how much was cut: "… (1234 more characters)". */
 export function bounded(text: string, max: number): string {
   if (text.length <= max) return text;
   // The count's own length depends on the cut: leave room for the longest it can be.

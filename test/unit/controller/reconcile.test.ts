@@ -5,6 +5,7 @@ import { parseProfile } from "../../../src/api/parse.js";
 import type { IsolationProfile, IsolationProfileSpec, IsolationProfileStatus, NamespaceStatus } from "../../../src/api/types.js";
 import { DriftContest } from "../../../src/controller/contest.js";
 import { InPlaceLedger } from "../../../src/controller/in-place.js";
+import { PassMemo } from "../../../src/controller/memo.js";
 import { VerdictMemo } from "../../../src/controller/verdicts.js";
 import type { PolicyWriter, ProfileWriter, ReadCache, ReadResult, WriteFailure, WriteResult } from "../../../src/controller/ports.js";
 import { reconcileProfile, type ReconcileDeps, type ReconcileResult } from "../../../src/controller/reconcile.js";
@@ -340,6 +341,24 @@ describe("reconcileProfile: effective isolation", () => {
   const allowAll: NetworkPolicy = { metadata: { name: "allow-all", namespace: "a" }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{}] } };
   const sameNs: NetworkPolicy = { metadata: { name: "same-ns", namespace: "a" }, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: [{ podSelector: {} }] }] } };
 
+  it("a namespace is judged with its own labels, and judged again when they change (the render remembered, as in the operator)", async () => {
+    const w = world();
+    w.deps.memo = new PassMemo();
+    w.namespaces.put({ metadata: { name: "a", uid: "uid-a", labels: { "kubernetes.io/metadata.name": "a", team: "a" } } });
+    w.profiles.put(profile({ preset: "allow-by-label", allowedPeers: [{ namespaceSelector: { matchLabels: { team: "a" } } }] }));
+    w.api.seed(sameNs);
+    await w.pass();
+    const a = () => w.status()?.namespaces?.find((n) => n.name === "a");
+    // a's own pods carry team=a through their namespace: the profile admits them already.
+    expect(a()?.state).toBe("Isolated");
+    await w.pass();
+    expect(a()?.state).toBe("Isolated");
+
+    w.namespaces.put({ metadata: { name: "a", uid: "uid-a", labels: { "kubernetes.io/metadata.name": "a", team: "b" } } });
+    await w.pass();
+    expect({ state: a()?.state, by: a()?.bypassedBy }).toEqual({ state: "Bypassed", by: ["a/same-ns ingress[0]: any pod in namespace a, any port"] });
+  });
+
   it("a tenant's allow-all makes the namespace Bypassed, naming it, with one event per transition", async () => {
     const w = world();
     w.profiles.put(profile({}));
@@ -558,6 +577,15 @@ describe("reconcileProfile: another client keeps deleting the policy", () => {
     const w = world();
     let clock = 0;
     w.deps.contest = new DriftContest({ now: () => clock });
+    // How each heal is recorded: as a transition, which the recorder aggregates on one Event (count, last time).
+    const healsAsTransition: boolean[] = [];
+    const recorder = w.deps.events;
+    w.deps.events = {
+      record: (p, type, reason, message, options) => {
+        if (reason === "DriftHealed") healsAsTransition.push(options?.transition === true);
+        recorder.record(p, type, reason, message, options);
+      },
+    };
     w.profiles.put(profile({}));
     await w.pass();
     const state = () => w.status()?.namespaces?.find((n) => n.name === "a")?.state;
@@ -591,6 +619,23 @@ describe("reconcileProfile: another client keeps deleting the policy", () => {
     expect(state()).toBe("Isolated");
     expect(degraded()).toMatchObject({ status: "False" });
     expect(w.events.filter((e) => e.includes("DriftHealed"))).toHaveLength(3);
+    expect(healsAsTransition).toEqual([true, true, true]);
+  });
+});
+
+describe("reconcileProfile: a profile created again under its name", () => {
+  it("starts afresh when only a relist shows the new uid (no delete event, nothing forgotten): the policy is created for the new owner, not counted as drift", async () => {
+    const w = world();
+    w.profiles.put(profile({}));
+    await w.pass();
+    expect(w.api.store.get(POLICY, "a")?.metadata.ownerReferences?.[0]?.uid).toBe(UID);
+
+    // The old profile is gone and the garbage collector took its policy; the cache holds the new object under the same name.
+    w.api.store.items.delete(`a/${POLICY}`);
+    const again = profile({});
+    w.profiles.put({ ...again, metadata: { ...again.metadata, uid: "uid-p2" } });
+    await w.pass();
+    expect({ owner: w.api.store.get(POLICY, "a")?.metadata.ownerReferences?.[0]?.uid, heals: w.heals.count, events: w.events.filter((e) => e.includes("DriftHealed")) }).toEqual({ owner: "uid-p2", heals: 0, events: [] });
   });
 });
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
+import { NAMESPACE_STATES } from "../../../src/api/constants.js";
+import { isolationProfileCrd } from "../../../src/api/crd.js";
 import type { Condition, NamespaceStatus } from "../../../src/api/types.js";
 import { chooseEnforcement, UNVERIFIED, type DataPlane, type PolicyKind } from "../../../src/policy/enforcement.js";
 import { boundNamespaces, computeStatus, invalidSpecStatus, sameJson, setCondition, type ReconcileOutcome } from "../../../src/policy/status.js";
@@ -149,5 +151,26 @@ describe("Isolated as the data plane leaves it: never in force where nothing enf
     const isolated = cond(computeStatus(undefined, outcome([ns("a", "Isolated")], { enforcement: { choice, notes: [] } }), T1), "Isolated");
     expect({ enforced: choice.enforced.status, status: isolated?.status, reason: isolated?.reason }).toEqual({ enforced: "False", status: "True", reason: "Isolated" });
     expect(isolated?.message).toMatch(/; the data plane does not enforce NetworkPolicy, so ingress from outside the cluster is not isolated \(see the Enforced condition\)$/);
+  });
+});
+
+describe("the CRD describes what status writes", () => {
+  type Schema = { description?: string; properties?: Record<string, Schema>; items?: Schema };
+  const statusSchema = (): Schema => {
+    const crd = isolationProfileCrd() as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
+    return crd.spec.versions[0]?.schema.openAPIV3Schema.properties?.status ?? {};
+  };
+
+  it("every condition type computeStatus sets is named in the conditions' type description", () => {
+    const choice = chooseEnforcement("NetworkPolicy", [], UNVERIFIED);
+    const types = new Set(computeStatus(undefined, outcome([ns("a", "Isolated")], { enforcement: { choice, notes: [] } }), T1).conditions?.map((c) => c.type));
+    const described = statusSchema().properties?.conditions?.items?.properties?.type?.description ?? "";
+    expect([...types].filter((t) => !new RegExp(`\\b${t}\\b`).test(described))).toEqual([]);
+    expect(types.size).toBe(4);
+  });
+
+  it("every namespace state is described", () => {
+    const described = statusSchema().properties?.namespaces?.items?.properties?.state?.description ?? "";
+    expect(NAMESPACE_STATES.filter((state) => !new RegExp(`\\b${state}\\b[,:]`).test(described))).toEqual([]);
   });
 });
