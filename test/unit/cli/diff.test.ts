@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -251,5 +251,32 @@ describe("help", () => {
     const [code, text] = await run(["diff", "--help"]);
     expect(code).toBe(0);
     for (const flag of ["--before <file|dir>", "--after <file|dir>", "--live", "-f, --filename <file|dir>", "--port <number|name,…>", "-o, --output <text|json|csv|md|svg|dot>", "-h, --help"]) expect(text).toContain(flag);
+  });
+});
+
+describe("the images in docs/", () => {
+  /** The commands docs/cli.md gives for its images: [argv after `node bin/netfence.js`, the file written]. */
+  function imageCommands(): [string[], string][] {
+    const doc = readFileSync(join(root, "docs/cli.md"), "utf8");
+    const block = /The images in `docs\/images\/` are made[^`]*```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? "";
+    const vars = Object.fromEntries([...block.matchAll(/(\w+)=(\S+)/g)].map((m) => [m[1] ?? "", m[2] ?? ""]));
+    return block
+      .replace(/\\\n\s*/g, "")
+      .split("\n")
+      .filter((l) => l.startsWith("node bin/netfence.js "))
+      .map((l) => {
+        const [command = "", file = ""] = l.split(" > ");
+        const argv = command.split(/\s+/).slice(2).map((a) => a.replace(/\$(\w+)/g, (_m, v: string) => join(root, vars[v] ?? "")));
+        return [argv, file.trim()];
+      });
+  }
+
+  it("are what the commands docs/cli.md shows print today", async () => {
+    const commands = imageCommands();
+    expect(commands.map(([, file]) => file)).toEqual(["docs/images/walkthrough-s3.svg", "docs/images/walkthrough-s3.dot", "docs/images/diff-s2-to-s3.svg"]);
+    for (const [argv, file] of commands) {
+      const [, out] = await run(argv);
+      expect({ file, same: `${out}\n` === readFileSync(join(root, file), "utf8") }).toEqual({ file, same: true });
+    }
   });
 });
