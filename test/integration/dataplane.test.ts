@@ -109,7 +109,7 @@ describe("the walkthrough on real packets", () => {
     let previous: string | undefined;
     const report: string[] = [];
     let probes = 0;
-    for (const enforcement of ["NetworkPolicy", "Auto"] as const) {
+    for (const enforcement of ["NetworkPolicy", "AdminTier", "Auto"] as const) {
       for (const state of STATES) {
         if (previous) {
           await profiles.delete(previous);
@@ -119,9 +119,9 @@ describe("the walkthrough on real packets", () => {
           const name = `${suite}-${state.id}-${enforcement.toLowerCase()}`;
           await profiles.fromSample(`${ROOT}${state.sample}`, name, (ns) => names[ns] ?? ns, { enforcement });
           const ready = await eventually(() => profiles.settled(name), `${state.id}: profile Ready`, 60_000);
-          // Auto on this data plane: Calico v3.31.0 detected, so the AdminNetworkPolicy (the ClusterNetworkPolicy API is served too, but nothing enforces it).
+          // AdminTier, and Auto on this data plane: Calico v3.31.0 detected, so the AdminNetworkPolicy (the ClusterNetworkPolicy API is served too, but nothing enforces it).
           expect({ state: state.id, mode: ready.status?.enforcement?.mode, kind: ready.status?.enforcement?.kind, evidence: ready.status?.enforcement?.dataPlane.evidence }).toEqual(
-            enforcement === "Auto" ? { state: state.id, mode: "AdminTier", kind: "AdminNetworkPolicy", evidence: "detected" } : { state: state.id, mode: "NetworkPolicy", kind: undefined, evidence: "detected" },
+            enforcement === "NetworkPolicy" ? { state: state.id, mode: "NetworkPolicy", kind: undefined, evidence: "detected" } : { state: state.id, mode: "AdminTier", kind: "AdminNetworkPolicy", evidence: "detected" },
           );
           previous = name;
           lastProfile = name;
