@@ -23,7 +23,7 @@ import type { Pod } from "../k8s/objects.js";
 import { applyCalicoStartupObjects, createBoundPod, createNode, deleteNode, installCalicoCrds } from "./api.js";
 import { ensureFelix, type Felix } from "./binary.js";
 import { foreignStateMessage, isEmpty, ownerOf } from "./calico-state.js";
-import { Canary, CANARY_LABEL } from "./canary.js";
+import { ANP_PATH, Canary, CANARY_LABEL } from "./canary.js";
 import { FelixProcess } from "./felix-process.js";
 import {
   addBlackhole,
@@ -124,6 +124,11 @@ export class DataPlane {
     return `netfence-dataplane-canary-${this.runId}`;
   }
 
+  /** The canary's AdminNetworkPolicy (canary.ts), where the API serves the kind. */
+  get canaryAdminName(): string {
+    return `netfence-dataplane-canary-${this.runId}`;
+  }
+
   static async start(options: DataPlaneOptions): Promise<DataPlane> {
     const reason = unsupportedReason();
     if (reason) throw new DataPlaneUnsupportedError(reason);
@@ -198,7 +203,7 @@ export class DataPlane {
       ip: numberToIp(last - i),
     }));
     await this.addPods(pods);
-    this.canary = new Canary(this.kc, { namespace, sources: ["canary-a", "canary-c"], destination: "canary-b" }, async (from, to) => {
+    this.canary = new Canary(this.kc, { namespace, sources: ["canary-a", "canary-c"], destination: "canary-b", adminName: this.canaryAdminName }, async (from, to) => {
       const result = await this.probe({ from, to, protocol: "ICMP" }, { retryDenied: false, timeoutMs: 300 });
       return result.allowed;
     });
@@ -343,6 +348,7 @@ export class DataPlane {
     await rm(this.dir, { recursive: true, force: true });
     // The API objects last, with short deadlines: the control plane may already be gone.
     await requestJson(this.kc, "DELETE", `/api/v1/namespaces/${this.canaryNamespace}`, { timeoutMs: 5000 }).catch(() => undefined);
+    await requestJson(this.kc, "DELETE", `${ANP_PATH}/${this.canaryAdminName}`, { timeoutMs: 5000 }).catch(() => undefined);
     await deleteNode(this.kc, this.node);
     this.log.info({ run: this.runId }, "Data plane stopped and removed");
   }
