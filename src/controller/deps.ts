@@ -77,7 +77,10 @@ export const timestamp = (deps: ReconcileDeps) => deps.now().toISOString().repla
  * deleted and created again under the same name starts afresh. (The name
  * stands in only where an object has no uid: tests.)
  */
-export const memoryKey = (profile: IsolationProfile): string => profile.metadata.uid || profile.metadata.name;
+export function memoryKey(profile: IsolationProfile | ProfileRef): string {
+  const { uid, name } = "metadata" in profile ? profile.metadata : profile;
+  return uid || name;
+}
 
 /**
  * Forgets a deleted profile everywhere at once. Four stores, one key: each

@@ -11,6 +11,7 @@ import { bypassVerdict, formatBypass, type NamespaceVerdict } from "../policy/by
 import type { Labels, Namespace, NetworkPolicy } from "../k8s/objects.js";
 import { ownedBy, type ProfileRef } from "../policy/ownership.js";
 import type { TierPolicy } from "../policy/tiers-parse.js";
+import { memoryKey } from "./deps.js";
 
 interface Entry {
   desired: NetworkPolicy["spec"];
@@ -43,8 +44,7 @@ export class VerdictMemo {
   verdict(profile: ProfileRef, desired: NetworkPolicy, policies: readonly NetworkPolicy[], namespace?: Namespace, tiers: readonly TierPolicy[] = NO_TIERS): Verdict {
     const name = desired.metadata.namespace ?? "";
     const labels = namespace?.metadata.labels;
-    // Keyed as every store of the profile is (deps.ts memoryKey): its uid.
-    const key = profile.uid || profile.name;
+    const key = memoryKey(profile);
     let byNamespace = this.profiles.get(key);
     if (!byNamespace) this.profiles.set(key, (byNamespace = new Map<string, Entry>()));
     let entry = byNamespace.get(name);

@@ -5,8 +5,7 @@
  * policies; they are there so `netfence matrix | check | explain` can read them.
  */
 import { spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { installCalicoCrds } from "../dataplane/api.js";
@@ -43,12 +42,5 @@ const ANP_CRD = "policy.networking.k8s.io_adminnetworkpolicies.yaml";
  * v3.31.0 enforces it; the data plane installs it with the rest of Calico's).
  */
 export async function installAdminNetworkPolicyCrd(kc: KubeConfig): Promise<void> {
-  const source = join((await ensureFelix()).crds, ANP_CRD);
-  const dir = mkdtempSync(join(tmpdir(), "netfence-anp-crd-"));
-  try {
-    copyFileSync(source, join(dir, ANP_CRD));
-    await installCalicoCrds(kc, dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await installCalicoCrds(kc, join((await ensureFelix()).crds, ANP_CRD));
 }

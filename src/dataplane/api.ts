@@ -28,9 +28,9 @@ interface Crd {
   status?: { conditions?: { type: string; status: string }[] };
 }
 
-/** Installs every Calico CRD from the felix build and waits until each is Established. */
-export async function installCalicoCrds(kc: KubeConfig, crdDir: string, timeoutMs = 60_000): Promise<number> {
-  const crds = (await readManifests([crdDir])).map(withoutSource).filter((o) => o.kind === "CustomResourceDefinition");
+/** Installs every CRD of a file or directory (Calico's from the felix build) and waits until each is Established. */
+export async function installCalicoCrds(kc: KubeConfig, path: string, timeoutMs = 60_000): Promise<number> {
+  const crds = (await readManifests([path])).map(withoutSource).filter((o) => o.kind === "CustomResourceDefinition");
   const nameOf = (crd: (typeof crds)[number]): string => (crd.metadata as { name?: string } | undefined)?.name ?? "";
   const base = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
   await Promise.all(crds.map((crd) => apply(kc, `${base}/${nameOf(crd)}`, crd)));

@@ -124,9 +124,9 @@ export class DataPlane {
     return `netfence-dataplane-canary-${this.runId}`;
   }
 
-  /** The canary's AdminNetworkPolicy (canary.ts), where the API serves the kind. */
+  /** The canary's AdminNetworkPolicy (canary.ts), where the API serves the kind: named as its namespace. */
   get canaryAdminName(): string {
-    return `netfence-dataplane-canary-${this.runId}`;
+    return this.canaryNamespace;
   }
 
   static async start(options: DataPlaneOptions): Promise<DataPlane> {

@@ -155,7 +155,8 @@ function isolatedCondition(mode: ReconcileOutcome["mode"], counts: Record<Namesp
   const enforced = admin?.choice.enforced.status;
   const kind = kindOfChoice(admin?.choice.kind ?? "NetworkPolicy");
   const p = admin?.choice.plane;
-  // Enforced=False because the data plane enforces the Admin-tier kind but not NetworkPolicy: in-cluster isolation holds (the message says what does not).
+  // The data plane is known not to enforce the kind netfence wrote: nothing is isolated. (Enforced=False for the other reason, an
+  // Admin-tier kind enforced but NetworkPolicy not, keeps in-cluster isolation: the caveat below says what is open.)
   if (enforced === "False" && selected.length && p && !p.enforces.includes(kind as PolicyKind)) {
     return { ...base, status: "False", reason: "NotEnforced", message: `the profile's policies are in place in ${String(selected.length)} selected namespace${selected.length === 1 ? "" : "s"}, but the data plane ${p.name} (${p.evidence}) does not enforce ${kind}: nothing is isolated on the wire` };
   }
